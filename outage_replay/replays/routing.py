@@ -1,0 +1,3 @@
+"""WebSocket routes of the replays app."""
+
+websocket_urlpatterns: list = []
