@@ -120,6 +120,13 @@ CHANNEL_LAYERS = {
 # Longest allowed simulation: the visibility timeout must outlast it or Redis would
 # redeliver a task that is still running.
 RUN_HARD_TIME_LIMIT_S = envint("RUN_HARD_TIME_LIMIT_S", 300, minimum=10)
+# A run whose worker dies this many times ends as failed instead of being redelivered.
+RUN_MAX_ATTEMPTS = envint("RUN_MAX_ATTEMPTS", 3, minimum=1)
+# Creating runs, per client: a bucket of RUN_CREATE_BURST, refilled RUN_CREATE_PER_MIN a minute.
+RUN_CREATE_BURST = envint("RUN_CREATE_BURST", 20, minimum=1)
+RUN_CREATE_PER_MIN = envint("RUN_CREATE_PER_MIN", 10, minimum=1)
+# Pause after each stored chunk (0 in production): demos and tests watch a run stay live.
+RUN_CHUNK_PAUSE_MS = envint("RUN_CHUNK_PAUSE_MS", 0, minimum=0, maximum=10_000)
 
 CELERY_BROKER_URL = _celery_redis_url
 CELERY_RESULT_BACKEND = _celery_redis_url

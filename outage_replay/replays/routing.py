@@ -1,3 +1,9 @@
 """WebSocket routes of the replays app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import ReplayConsumer
+
+websocket_urlpatterns = [
+    path("ws/runs/<str:run_id>/", ReplayConsumer.as_asgi()),
+]

@@ -1,2 +1,13 @@
+from django.urls import path
+
+from . import player, views
+
 app_name = "replays"
-urlpatterns: list = []
+urlpatterns = [
+    path("api/runs/", views.api_runs, name="api-runs"),
+    path("api/runs/<uuid:run_id>/", views.api_run, name="api-run"),
+    path("api/runs/<uuid:run_id>/frames", views.api_frames, name="api-frames"),
+    path("api/runs/<uuid:run_id>/cancel", views.api_cancel, name="api-cancel"),
+    path("s/<slug:slug>/replay", views.start, name="start"),
+    path("replay/<uuid:run_id>/", player.replay_page, name="replay"),
+]

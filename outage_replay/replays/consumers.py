@@ -1,0 +1,203 @@
+"""`ws/runs/<id>/`: a run's stored frames, then its live tail, gap-free.
+
+Joining without a gap or a duplicate:
+1. join the run's group first, so no announcement after this point can be missed;
+2. then send what the database holds (from `?after_seq=`), tracking `last_seq_to`;
+3. then forward announcements: a chunk ending at or before `last_seq_to` is skipped, a
+   chunk that does not start right after it is filled in from the database.
+Announcements only name a chunk; the chunk itself comes from the database (through the
+per-process cache). A slow look at the database every few seconds while the run is
+unfinished covers announcements that never came (Redis restarted, a full channel).
+
+Every message carries this connection's `seq` (1, 2, 3, …).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import selectors, wire
+from .chunkcache import chunk_bodies
+from .models import TERMINAL_STATUSES
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_FOUND = 4404
+MAX_CLIENT_MESSAGE = 4096
+POLL_S = 5.0
+
+
+class ReplayConsumer(AsyncWebsocketConsumer):
+    run_id: str | None = None
+    group: str | None = None
+
+    async def connect(self) -> None:
+        self.out_seq = 0
+        self.last_seq_to = -1
+        self.finished = False
+        self._lock = asyncio.Lock()
+        self._poller: asyncio.Task[None] | None = None
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        key = (query.get("key") or [""])[0]
+        run = await database_sync_to_async(selectors.run_get_visible)(
+            run_id=self.scope["url_route"]["kwargs"]["run_id"], user=self.scope.get("user"), key=key
+        )
+        if run is None:
+            await self.accept()
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.run_id, self.group = str(run.id), run.group_name
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        after_seq = _after_seq(query)
+        self.last_seq_to = -1 if after_seq is None else after_seq
+        async with self._lock:
+            run = await database_sync_to_async(selectors.run_refresh)(run_id=self.run_id)
+            meta = await database_sync_to_async(selectors.run_meta)(run=run)
+            await self._send(wire.run_message(self._next(), meta))
+            if after_seq is None:
+                problem = "after_seq: must be an integer ≥ -1; sending every frame"
+                await self._send(wire.error_message(self._next(), problem))
+            await self._catch_up()
+            await self._send_status(selectors.run_status_event(run=run))
+        if run.status in TERMINAL_STATUSES:
+            await self._finish()
+        else:
+            self._poller = asyncio.ensure_future(self._poll())
+
+    async def disconnect(self, code: int) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+        if self.group is not None and not self.finished:
+            with contextlib.suppress(Exception):  # Redis away: the group entry expires
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # -- channel-layer events --------------------------------------------------------
+
+    async def run_chunk(self, event: dict[str, Any]) -> None:
+        async with self._lock:
+            if event["seq_to"] <= self.last_seq_to:
+                return  # already sent (from the database, before this announcement)
+            if event["seq_from"] != self.last_seq_to + 1:
+                await self._catch_up()  # a gap: the database has what was missed
+                return
+            body = await chunk_bodies.get(self.run_id, event["index"])
+            if body is None:
+                return
+            await self._send(wire.chunk_message(self._next(), body))
+            self.last_seq_to = event["seq_to"]
+
+    async def run_status(self, event: dict[str, Any]) -> None:
+        async with self._lock:
+            if event["status"] in TERMINAL_STATUSES:
+                await self._catch_up()  # everything stored goes out before "done"
+            await self._send_status(event)
+        if event["status"] in TERMINAL_STATUSES:
+            await self._finish()
+
+    # -- client messages -------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        message, problem = _parse_client_message(text_data, bytes_data)
+        async with self._lock:
+            if problem:
+                await self._send(wire.error_message(self._next(), problem))
+                return
+            t_ms = message["t_ms"]
+            seek = await database_sync_to_async(selectors.run_seek)(run_id=self.run_id, t_ms=t_ms)
+            if seek is None:
+                await self._send(wire.error_message(self._next(), "seek: no frames stored yet"))
+                return
+            await self._send(wire.seek_message(self._next(), t_ms=t_ms, **seek))
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _next(self) -> int:
+        self.out_seq += 1
+        return self.out_seq
+
+    async def _send(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _send_status(self, event: dict[str, Any]) -> None:
+        await self._send(wire.status_message(self._next(), event))
+
+    async def _catch_up(self) -> None:
+        """Send every stored chunk after `last_seq_to`, in order (caller holds the lock)."""
+        heads = await database_sync_to_async(selectors.chunk_heads_after)(
+            run_id=self.run_id, after_seq=self.last_seq_to
+        )
+        for index, _seq_from, seq_to in heads:
+            body = await chunk_bodies.get(self.run_id, index)
+            if body is None:
+                continue
+            await self._send(wire.chunk_message(self._next(), body))
+            self.last_seq_to = seq_to
+
+    async def _finish(self) -> None:
+        """Nothing more will be announced: leave the group, stay for seeks."""
+        if self._poller is not None and self._poller is not asyncio.current_task():
+            self._poller.cancel()
+        if not self.finished:
+            self.finished = True
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _poll(self) -> None:
+        """While the run computes, look at the database now and then (lost announcements)."""
+        try:
+            while not self.finished:
+                await asyncio.sleep(POLL_S * random.uniform(0.8, 1.2))
+                run = await database_sync_to_async(selectors.run_refresh)(run_id=self.run_id)
+                if run is None:
+                    return
+                async with self._lock:
+                    await self._catch_up()
+                    if run.status in TERMINAL_STATUSES:
+                        await self._send_status(selectors.run_status_event(run=run))
+                if run.status in TERMINAL_STATUSES:
+                    await self._finish()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away under us: nothing left to do
+            logger.debug("poller of run %s stopped", self.run_id, exc_info=True)
+
+
+def _after_seq(query: dict[str, list[str]]) -> int | None:
+    raw = (query.get("after_seq") or ["-1"])[0]
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if value >= -1 else None
+
+
+def _parse_client_message(  # noqa: PLR0911 - one early return per way to be wrong
+    text_data: str | None, bytes_data: bytes | None
+) -> tuple[dict[str, Any], str | None]:
+    if text_data is None:
+        return {}, "messages must be JSON text, not binary"
+    if len(text_data) > MAX_CLIENT_MESSAGE:
+        return {}, f"message too long (at most {MAX_CLIENT_MESSAGE} characters)"
+    try:
+        message = json.loads(text_data)
+    except ValueError:
+        return {}, "message is not valid JSON"
+    if not isinstance(message, dict):
+        return {}, 'message must be a JSON object like {"type": "seek", "t_ms": 0}'
+    kind = message.get("type")
+    if kind != "seek":
+        return {}, f"type: unknown message type {kind!r} (the only one is 'seek')"
+    t_ms = message.get("t_ms")
+    if isinstance(t_ms, bool) or not isinstance(t_ms, int) or t_ms < 0:
+        return {}, "t_ms: must be an integer ≥ 0 (milliseconds from the start)"
+    return message, None

@@ -1,0 +1,141 @@
+"""Reads: runs as their API shape, stored chunks by range or time, visibility."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .models import Run, RunChunk
+from .wire import chunk_body
+
+# Chunks per `frames` response: ~16,000 frames, more than the longest shipped scenario.
+MAX_CHUNKS_PER_RESPONSE = 64
+
+
+def run_get(*, run_id: uuid.UUID | str) -> Run | None:
+    try:
+        return Run.objects.select_related("scenario").filter(pk=run_id).first()
+    except (ValueError, TypeError):  # not a uuid
+        return None
+
+
+def run_get_visible(*, run_id: uuid.UUID | str, user: Any, key: str | None = None) -> Run | None:
+    """The run if `user` (with `key`) may see its scenario, else None (callers: 404).
+
+    A run whose scenario was deleted stays reachable by its id (a random uuid), so old
+    links keep working; otherwise the scenario's visibility rules apply unchanged.
+    """
+    from outage_replay.scenarios.selectors import scenario_get_visible
+
+    run = run_get(run_id=run_id)
+    if run is None or run.scenario is None:
+        return run
+    scenario = scenario_get_visible(slug=run.scenario.slug, user=user, key=key or None)
+    return run if scenario is not None and scenario.pk == run.scenario_id else None
+
+
+def run_find_identical(
+    *, scenario: Any, seed: int, variant_digest: str, statuses: tuple[str, ...]
+) -> Run | None:
+    """The newest run of this scenario version, seed and variant in one of `statuses`."""
+    return (
+        Run.objects.filter(
+            scenario=scenario,
+            scenario_version=scenario.version,
+            seed=seed,
+            variant_digest=variant_digest,
+            status__in=statuses,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def run_meta(*, run: Run) -> dict[str, Any]:
+    """The run as `GET /api/runs/<id>/` and the WebSocket's first message show it."""
+    return {
+        "id": str(run.id),
+        "scenario": run.scenario_slug,
+        "scenario_version": run.scenario_version,
+        "status": run.status,
+        "progress": run.progress,
+        "error": run.error,
+        "seed": run.seed,
+        "variant": run.variant,
+        "spec": run.spec,
+        "spec_digest": run.spec_digest,
+        "frames_total": run.frames_total,
+        "stored_seq_to": run.stored_seq_to,
+        "frame_digest": run.frame_digest,
+        "replay_url": run.get_absolute_url(),
+        "ws_url": run.ws_path,
+        "api_url": f"/api/runs/{run.id}/",
+        "summary": run.summary,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+def run_status_event(*, run: Run) -> dict[str, Any]:
+    from .wire import status_event
+
+    return status_event(
+        status=run.status,
+        progress=run.progress,
+        error=run.error,
+        stored_seq_to=run.stored_seq_to,
+    )
+
+
+def run_refresh(*, run_id: uuid.UUID | str) -> Run | None:
+    return Run.objects.filter(pk=run_id).first()
+
+
+def chunks_overlapping(
+    *, run: Run, from_seq: int, to_seq: int | None, limit: int = MAX_CHUNKS_PER_RESPONSE
+) -> QuerySet[RunChunk]:
+    chunks = RunChunk.objects.filter(run=run, seq_to__gte=from_seq)
+    if to_seq is not None:
+        chunks = chunks.filter(seq_from__lte=to_seq)
+    return chunks.order_by("index")[:limit]
+
+
+def chunk_heads_after(*, run_id: uuid.UUID | str, after_seq: int) -> list[tuple[int, int, int]]:
+    """(index, seq_from, seq_to) of every stored chunk ending after `after_seq`."""
+    return list(
+        RunChunk.objects.filter(run_id=run_id, seq_to__gt=after_seq)
+        .order_by("index")
+        .values_list("index", "seq_from", "seq_to")
+    )
+
+
+def chunk_body_get(*, run_id: uuid.UUID | str, index: int) -> str | None:
+    chunk = RunChunk.objects.filter(run_id=run_id, index=index).first()
+    return chunk_body(chunk.to_dict()) if chunk is not None else None
+
+
+def run_seek(*, run_id: uuid.UUID | str, t_ms: int) -> dict[str, Any] | None:
+    """The nearest keyframe at or before `t_ms` and the deltas up to `t_ms`.
+
+    Before the first frame, the first keyframe; past the last stored frame, the last
+    stored chunk whole. None when nothing is stored yet.
+    """
+    chunks = RunChunk.objects.filter(run_id=run_id)
+    chunk = chunks.filter(t_from_ms__lte=t_ms).order_by("-index").first()
+    if chunk is None:
+        chunk = chunks.order_by("index").first()
+    if chunk is None:
+        return None
+    deltas = [delta for delta in chunk.deltas if delta["t_ms"] <= t_ms]
+    return {"keyframe": chunk.keyframe, "deltas": deltas}
+
+
+def run_meta_for_player(
+    *, run_id: uuid.UUID | str, user: Any, key: str | None = None
+) -> dict[str, Any] | None:
+    """The run meta for the player page, or None when the run is unknown or hidden."""
+    run = run_get_visible(run_id=run_id, user=user, key=key)
+    return run_meta(run=run) if run is not None else None

@@ -1,0 +1,283 @@
+"""Writes: create, execute, cancel and fail runs.
+
+`run_execute` is the whole life of a run inside a Celery worker. It is idempotent on the
+run id: the simulation is deterministic, so a redelivered task recomputes from frame 0,
+skips every chunk already stored (same digest) and carries on; the frame digest it
+records at the end is therefore the clean run's. Each chunk is committed *before* it is
+announced, so anything a viewer hears about is already in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .digests import FrameStreamDigest, sha256_of
+from .models import TERMINAL_STATUSES, Run, RunChunk, RunStatus
+from .notify import announce
+from .selectors import run_find_identical, run_status_event
+from .wire import chunk_event
+
+logger = logging.getLogger(__name__)
+
+KEYFRAME_EVERY = 250
+MAX_VARIANT_ENTRIES = 50
+
+
+@dataclass
+class RunRequestError(Exception):
+    """A bad request to create a run; `field` names the offending input."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class SimulationFailed(Exception):
+    pass
+
+
+# -- create ---------------------------------------------------------------------------
+
+
+def _frozen_spec(*, scenario: Any, variant: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The canonical document the run will simulate, validated by `simulation`."""
+    from simulation import ScenarioError, apply_variant, parse_document
+
+    document = scenario.to_spec()
+    if variant:
+        try:
+            document = apply_variant(document, variant)
+        except ScenarioError as exc:
+            raise RunRequestError("variant", str(exc)) from None
+    try:
+        spec = parse_document(document)
+    except ScenarioError as exc:
+        field = "variant" if variant else "scenario"
+        raise RunRequestError(field, str(exc)) from None
+    return document, spec
+
+
+def expected_frames(spec: Any) -> int:
+    return int(spec.duration_s // spec.frame_interval_s) + 1
+
+
+def run_create(
+    *,
+    scenario: Any,
+    seed: int | None = None,
+    variant: dict[str, Any] | None = None,
+    fresh: bool = False,
+    owner_key: str = "",
+    before_create: Callable[[], None] | None = None,
+) -> tuple[Run, bool]:
+    """The run for this request, and whether it was created.
+
+    Unless `fresh`, a request identical to a finished run (same scenario version, seed
+    and variant) gets that run, and so does one identical to a run still computing
+    (a second viewer joins it live instead of computing it twice). `before_create` runs
+    only when a run is really created (the rate limit charges there).
+    """
+    variant = dict(variant or {})
+    if len(variant) > MAX_VARIANT_ENTRIES:
+        raise RunRequestError("variant", f"at most {MAX_VARIANT_ENTRIES} overrides")
+    document, spec = _frozen_spec(scenario=scenario, variant=variant)
+    seed = spec.seed if seed is None else seed
+    variant_digest = sha256_of(variant)
+    if not fresh:
+        existing = run_find_identical(
+            scenario=scenario,
+            seed=seed,
+            variant_digest=variant_digest,
+            statuses=(RunStatus.DONE, RunStatus.RUNNING, RunStatus.QUEUED),
+        )
+        if existing is not None and _worth_reusing(existing):
+            return existing, False
+    if before_create is not None:
+        before_create()
+    run = Run.objects.create(
+        scenario=scenario,
+        scenario_slug=scenario.slug,
+        scenario_version=scenario.version,
+        spec=document,
+        spec_digest=sha256_of(document),
+        seed=seed,
+        variant=variant,
+        variant_digest=variant_digest,
+        frames_total=expected_frames(spec),
+        owner_key=owner_key,
+    )
+    from .tasks import simulate_run
+
+    simulate_run.delay_on_commit(str(run.id))
+    return run, True
+
+
+def _worth_reusing(run: Run) -> bool:
+    """Done runs always; one still computing only if it cannot be a stuck leftover."""
+    if run.status == RunStatus.DONE:
+        return True
+    age_s = (timezone.now() - run.created_at).total_seconds()
+    return age_s < settings.RUN_HARD_TIME_LIMIT_S
+
+
+# -- execute (inside the Celery worker) -----------------------------------------------
+
+
+def run_execute(*, run_id: str) -> None:
+    run = _run_start(run_id=run_id)
+    if run is None:
+        return
+    stored = dict(RunChunk.objects.filter(run=run).values_list("index", "digest"))
+    digest = FrameStreamDigest()
+    pause_s = settings.RUN_CHUNK_PAUSE_MS / 1000
+    simulation = _Simulated(run)
+    try:
+        for chunk in simulation.chunks():
+            digest.add_chunk(chunk)
+            chunk_digest = sha256_of(chunk)
+            if stored.get(chunk["index"]) == chunk_digest:
+                continue  # stored by an earlier attempt: identical, nothing to do
+            if not _chunk_store(run=run, chunk=chunk, chunk_digest=chunk_digest):
+                return  # cancelled (or finished elsewhere) meanwhile
+            announce(run, chunk_event(chunk))
+            if pause_s:
+                time.sleep(pause_s)
+    except SimulationFailed as exc:
+        run_fail(run_id=run.id, error=str(exc))
+        return
+    _run_finish(run=run, frame_digest=digest.hexdigest(), summary=simulation.summary())
+
+
+def _run_start(*, run_id: str) -> Run | None:
+    """Mark the run running and count the attempt; None when there is nothing to do."""
+    max_attempts = settings.RUN_MAX_ATTEMPTS
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status in TERMINAL_STATUSES:
+            return None
+        if run.attempts >= max_attempts:
+            gave_up = True
+        else:
+            gave_up = False
+            run.attempts += 1
+            run.status = RunStatus.RUNNING
+            run.started_at = run.started_at or timezone.now()
+            run.worker = f"{socket.gethostname()}:{os.getpid()}"
+            run.save(update_fields=["attempts", "status", "started_at", "worker"])
+    if gave_up:
+        run_fail(
+            run_id=run.id,
+            error=f"Gave up after {max_attempts} attempts: the worker computing this run "
+            "stopped each time before it finished.",
+        )
+        return None
+    announce(run, run_status_event(run=run))
+    return run
+
+
+def _chunk_store(*, run: Run, chunk: dict[str, Any], chunk_digest: str) -> bool:
+    """Commit one chunk and the run's progress together; False if the run stopped."""
+    progress = min(1.0, chunk["t_to_ms"] / run.duration_ms) if run.duration_ms else 1.0
+    with transaction.atomic():
+        updated = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            progress=progress, stored_seq_to=chunk["seq_to"]
+        )
+        if not updated:
+            return False
+        RunChunk.objects.update_or_create(
+            run=run,
+            index=chunk["index"],
+            defaults={
+                "seq_from": chunk["seq_from"],
+                "seq_to": chunk["seq_to"],
+                "t_from_ms": chunk["t_from_ms"],
+                "t_to_ms": chunk["t_to_ms"],
+                "keyframe": chunk["keyframe"],
+                "deltas": chunk["deltas"],
+                "digest": chunk_digest,
+            },
+        )
+    run.progress, run.stored_seq_to = progress, chunk["seq_to"]
+    return True
+
+
+def _run_finish(*, run: Run, frame_digest: str, summary: dict[str, Any]) -> None:
+    with transaction.atomic():
+        updated = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.DONE,
+            progress=1.0,
+            frame_digest=frame_digest,
+            frames_total=run.stored_seq_to + 1,
+            summary=summary,
+            finished_at=timezone.now(),
+        )
+    if updated:
+        run.refresh_from_db()
+        announce(run, run_status_event(run=run))
+
+
+def run_fail(*, run_id: Any, error: str) -> None:
+    """End an unfinished run as failed with a readable `error` (done runs stay done)."""
+    with transaction.atomic():
+        updated = (
+            Run.objects.filter(pk=run_id)
+            .exclude(status__in=TERMINAL_STATUSES)
+            .update(status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now())
+        )
+    run = Run.objects.filter(pk=run_id).first()
+    if updated and run is not None:
+        logger.warning("run %s failed: %s", run_id, error)
+        announce(run, run_status_event(run=run))
+
+
+def run_cancel(*, run: Run) -> Run:
+    """Cancel a queued or running run (the worker stops at its next chunk)."""
+    with transaction.atomic():
+        Run.objects.filter(pk=run.pk).exclude(status__in=TERMINAL_STATUSES).update(
+            status=RunStatus.CANCELLED, finished_at=timezone.now()
+        )
+    run.refresh_from_db()
+    announce(run, run_status_event(run=run))
+    return run
+
+
+class _Simulated:
+    """The simulation of one run; failures become `SimulationFailed` with a clear text."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._simulation: Any = None
+
+    def chunks(self) -> Iterator[dict[str, Any]]:
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        from simulation import ScenarioError, Simulation, parse_document
+
+        try:
+            spec = parse_document(self.run.spec)
+            self._simulation = Simulation(spec, self.run.seed)
+            yield from self._simulation.iter_chunks(keyframe_every=KEYFRAME_EVERY)
+        except ScenarioError as exc:
+            raise SimulationFailed(f"The run's scenario is invalid: {exc}") from exc
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # any bug in a model must end the run, readably
+            logger.exception("simulation of run %s crashed", self.run.id)
+            raise SimulationFailed(
+                f"The simulation stopped with an error: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def summary(self) -> dict[str, Any]:
+        return {}
