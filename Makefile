@@ -29,6 +29,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 setup: prereqs $(VENV)/.installed node_modules/.installed ## Install dependencies, migrate, load the shipped scenarios
+	@mkdir -p .state
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py load_library
 

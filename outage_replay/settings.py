@@ -78,6 +78,7 @@ _database_url = envurl("DATABASE_URL", {"sqlite", "postgres", "postgresql", "pgs
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:
+    STATE_DIR.mkdir(exist_ok=True)  # git-ignored home of the SQLite file and Redis data
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
