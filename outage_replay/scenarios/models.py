@@ -17,6 +17,10 @@ from django.db import models
 from django.urls import reverse
 
 
+# Free text may be as long as the format allows (simulation's LIMITS["max_string"]).
+TEXT_MAX = 4000
+
+
 def new_secret_key() -> str:
     return secrets.token_urlsafe(16)
 
@@ -29,7 +33,7 @@ class Visibility(models.TextChoices):
 
 class Scenario(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=TEXT_MAX)
     summary = models.TextField(blank=True)
     sources = models.JSONField(default=list, blank=True, help_text='[{"title": …, "url": …}]')
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name")
@@ -103,8 +107,8 @@ class Part(models.Model):
 class Service(Part):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="services")
     key = models.CharField("id", max_length=64)
-    name = models.CharField(max_length=300)
-    group = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=TEXT_MAX)
+    group = models.CharField(max_length=TEXT_MAX, blank=True)
     description = models.TextField(blank=True)
     illustrative = models.BooleanField(default=False)
 
@@ -172,7 +176,7 @@ class Intervention(Part):
     )
     action = models.CharField(max_length=64)
     target = models.CharField(max_length=64)
-    label = models.CharField(max_length=500)
+    label = models.CharField(max_length=TEXT_MAX)
     params = models.JSONField(default=dict, blank=True)
     enabled = models.BooleanField(default=True)
     description = models.TextField(blank=True)
@@ -191,11 +195,11 @@ class Milestone(Part):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="milestones")
     key = models.CharField("id", max_length=64)
     at_s = models.IntegerField("at")
-    label = models.CharField(max_length=500)
+    label = models.CharField(max_length=TEXT_MAX)
     kind = models.CharField(max_length=10, choices=MilestoneKind, default=MilestoneKind.REFERENCE)
     service = models.CharField(max_length=64, blank=True)
     match = models.JSONField(null=True, blank=True)
-    source = models.CharField(max_length=1000, blank=True)
+    source = models.CharField(max_length=TEXT_MAX, blank=True)
     tolerance_s = models.PositiveIntegerField("tolerance (s)", null=True, blank=True)
 
     def __str__(self) -> str:
