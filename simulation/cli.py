@@ -1,0 +1,136 @@
+"""Command line: `python -m simulation run FILE` and `python -m simulation explore`.
+
+    run FILE [--seed N] [--set PATH=VALUE]... [--json]
+        Simulate the scenario; print the fidelity table (or, with --json, one object:
+        scenario, seed, digest, events, frames, wall_ms, milestones, intervals).
+    explore [--enactors N] [--plans N] [--endpoints N] [--set version_check=per_write]
+            [--set cleanup_protects_active=true] [--json]
+        Enumerate every interleaving of a small DNS automation configuration and count
+        the schedules that end with an empty record.
+
+Bad files and bad --set paths exit with status 2 and the validator's message.
+This module and `__main__` are the only places in `simulation/` that read files, print
+or read the wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from simulation.errors import ScenarioError
+from simulation.explore import ExploreConfig, explore
+from simulation.loader import decode_bytes, read_bytes
+from simulation.simulation import Simulation
+from simulation.spec import Scenario
+from simulation.validate import parse_document
+from simulation.variants import apply_variant, parse_assignment
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        return _explore(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m simulation")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="simulate a scenario and print the fidelity table")
+    run.add_argument("file")
+    run.add_argument("--seed", type=int, default=None)
+    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    run.add_argument("--json", action="store_true")
+    exp = sub.add_parser("explore", help="enumerate DNS Enactor interleavings")
+    exp.add_argument("--enactors", type=int, default=2)
+    exp.add_argument("--plans", type=int, default=3)
+    exp.add_argument("--endpoints", type=int, default=2)
+    exp.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    exp.add_argument("--json", action="store_true")
+    return parser
+
+
+def load_spec(path: str, assignments: list[str]) -> Scenario:
+    doc = decode_bytes(read_bytes(path))
+    if assignments:
+        overrides = dict(parse_assignment(a) for a in assignments)
+        if not isinstance(doc, dict):
+            raise ScenarioError([("$", "must be a JSON object")])
+        doc = apply_variant(doc, overrides)
+    return parse_document(doc)
+
+
+def _run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.file, args.set)
+    started = time.perf_counter()
+    result = Simulation(spec, args.seed).run()
+    wall_ms = round((time.perf_counter() - started) * 1000)
+    summary = result.to_summary()
+    summary["wall_ms"] = wall_ms
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print(format_table(spec, summary))
+    return 0
+
+
+def _clock(spec: Scenario, t_s: float | None) -> str:
+    if t_s is None:
+        return "—"
+    start = datetime.fromisoformat(spec.start)
+    return (start + timedelta(seconds=t_s)).strftime("%a %H:%M")
+
+
+def _delta(delta_s: float | None) -> str:
+    if delta_s is None:
+        return ""
+    sign = "+" if delta_s >= 0 else "-"
+    minutes, seconds = divmod(int(round(abs(delta_s))), 60)
+    return f"{sign}{minutes}m{seconds:02d}s"
+
+
+def format_table(spec: Scenario, summary: dict[str, Any]) -> str:
+    rows = [("real", "simulated", "Δ", "kind", "service", "milestone")]
+    for m in summary["milestones"]:
+        sim = _clock(spec, m["sim_s"]) if m["kind"] != "reference" else ""
+        if m["kind"] != "reference" and m["sim_s"] is None:
+            sim = "never"
+        rows.append((_clock(spec, m["real_s"]), sim, _delta(m["delta_s"]), m["kind"],
+                     m["service"] or "", m["label"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+             for r in rows]
+    emergent = [abs(m["delta_s"]) for m in summary["milestones"]
+                if m["kind"] == "emergent" and m["delta_s"] is not None]
+    missing = sum(1 for m in summary["milestones"]
+                  if m["kind"] == "emergent" and m["sim_s"] is None)
+    median = f"{statistics.median(emergent) / 60:.1f} min" if emergent else "n/a"
+    lines.append("")
+    lines.append(f"{spec.title} — seed {summary['seed']}, {summary['frames']} frames, "
+                 f"{summary['events']} events, {summary['wall_ms']} ms")
+    lines.append(f"emergent milestones: {len(emergent)} happened, {missing} never; "
+                 f"median |Δ| {median}")
+    lines.append(f"digest {summary['digest']}")
+    return "\n".join(lines)
+
+
+def _explore(args: argparse.Namespace) -> int:
+    settings: dict[str, object] = dict(parse_assignment(a) for a in args.set)
+    config = ExploreConfig.from_settings(args.enactors, args.plans, args.endpoints, settings)
+    report = explore(config)
+    if args.json:
+        print(json.dumps(report.to_dict(), sort_keys=True))
+    else:
+        print(report.format())
+    return 0

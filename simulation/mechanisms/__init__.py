@@ -1,0 +1,31 @@
+"""Registry of mechanism types: `MECHANISM_TYPES[type] -> Mechanism subclass`."""
+
+from __future__ import annotations
+
+from simulation.mechanisms.base import Mechanism
+from simulation.mechanisms.capacity_pool import CapacityPool
+from simulation.mechanisms.dns_automation import DnsAutomation
+from simulation.mechanisms.dns_cache import DnsCache
+from simulation.mechanisms.health_check_failover import HealthCheckFailover
+from simulation.mechanisms.lease_fleet import LeaseFleet
+from simulation.mechanisms.request_throttle import RequestThrottle
+from simulation.mechanisms.retry_storm import RetryStorm
+from simulation.mechanisms.stuck_until_operator import StuckUntilOperator
+from simulation.mechanisms.work_queue import WorkQueue
+
+MECHANISM_TYPES: dict[str, type[Mechanism]] = {
+    cls.TYPE: cls
+    for cls in (
+        CapacityPool,
+        DnsAutomation,
+        DnsCache,
+        HealthCheckFailover,
+        LeaseFleet,
+        RequestThrottle,
+        RetryStorm,
+        StuckUntilOperator,
+        WorkQueue,
+    )
+}
+
+__all__ = ["MECHANISM_TYPES", "Mechanism"]

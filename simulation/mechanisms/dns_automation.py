@@ -1,0 +1,344 @@
+"""dns_automation — a Planner and N Enactors keeping DNS records on the newest plan.
+
+Models DynamoDB's DNS management (AWS post-event summary, 2025-10-23): the Planner
+emits a new plan *generation* every `planner_interval_s`; each Enactor (one per AZ)
+polls for the newest plan, checks ONCE that it is newer than the plan active on the
+first endpoint, then applies it endpoint by endpoint, each write a Route 53-style
+transaction under a per-endpoint lock (contention ⇒ retry). A transaction replaces the
+*current* plan with the new one, so it needs both plans to exist. After a finished pass
+the Enactor runs clean-up, deleting plans more than `cleanup_age_generations` older
+than the one it applied. A record whose plan was deleted has no addresses ("EMPTY").
+
+Enactor state machine:
+
+    idle --poll: newest plan newer than active?--> checking --yes--> locking(ep)
+      ^                                              |no               |  lock busy
+      |                                              v                 v  -> retry
+      +---------------- cleanup <-- done <-- applying(ep) --next ep--> locking(ep+1)
+      |                                        | active plan missing
+      +---------------- blocked <--------------+ (inconsistent; retried on next poll)
+
+The race (no script needed): a slowed Enactor (fault `enactor_delay`) holds an old plan
+while the Planner moves on; a fast Enactor applies a newer plan and starts clean-up; the
+slow one's stale write lands between the fast one's write and its clean-up; clean-up
+deletes the now-active old plan ⇒ the record is EMPTY, and every later transaction on
+that endpoint fails (its current plan is gone) until an operator restores the records.
+
+Fix switches: `version_check=per_write` re-checks staleness before every write;
+`cleanup_protects_active=true` never deletes a plan that is active on any endpoint.
+
+Params (AWS published none of these numbers; ours are chosen so a normal pass takes a
+few seconds and "many generations" means ≥ 5):
+- enactors (count), endpoints (names, applied in order), planner_interval_s (s),
+  poll_interval_s (s), lock_s (s, normal lock acquisition), apply_s (s per transaction),
+  retry_backoff_s (s), cleanup_delay_s (s from pass end to deletions),
+  cleanup_age_generations (generations), initial_generation, version_check, cleanup_protects_active.
+Fault `enactor_delay`: {enactor, lock_delay_s (s per lock attempt), duration_s (s)}.
+Action `restore_records`: operators write the newest plan to every endpoint.
+
+Signals: `<id>.answer` — 1.0 while the first endpoint's record has addresses, else 0.0.
+Metrics: record (first endpoint: "plan-<gen>" or "EMPTY"), records {endpoint: ...},
+generation (newest), plans (stored count), empty (bool), active_plan_deleted (bool),
+enactors [{id, plan, endpoint (index or null), state}].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from simulation.engine import PRIO_NORMAL
+from simulation.mechanisms.base import Contribution, Mechanism, World
+from simulation.params import Param
+from simulation.spec import MechanismSpec
+
+ENDPOINTS = ["regional", "fips", "ipv6", "account"]
+
+
+@dataclass
+class Enactor:
+    name: str
+    plan: int | None = None
+    index: int | None = None
+    state: str = "idle"
+    delay_until_ms: int = 0
+    lock_delay_s: float = 0.0
+    blocked: bool = False
+
+    @property
+    def actor(self) -> str:
+        return f"enactor-{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        plan = None if self.plan is None else f"plan-{self.plan}"
+        return {"id": self.name, "plan": plan, "endpoint": self.index, "state": self.state}
+
+
+class DnsAutomation(Mechanism):
+    TYPE = "dns_automation"
+    PARAMS = {
+        "enactors": Param("int", 3, "", "independent Enactors (one per AZ)", 1, 26),
+        "endpoints": Param("str_list", ENDPOINTS, "", "endpoints, applied in this order", 1),
+        "planner_interval_s": Param("float", 10.0, "s", "time between plan generations",
+                                    0.1, 3600),
+        "poll_interval_s": Param("float", 2.0, "s", "Enactor poll period", 0.1, 3600),
+        "lock_s": Param("float", 0.2, "s", "normal lock acquisition time", 0.0, 600),
+        "apply_s": Param("float", 1.5, "s", "one endpoint transaction", 0.01, 600),
+        "retry_backoff_s": Param("float", 0.5, "s", "wait before retrying a busy lock",
+                                 0.01, 600),
+        "cleanup_delay_s": Param("float", 1.0, "s", "pass end to clean-up deletions", 0, 600),
+        "cleanup_age_generations": Param("int", 5, "generations",
+                                         "clean-up deletes plans this much older", 1, 10**6),
+        "initial_generation": Param("int", 1000, "", "generation of the first plan", 0),
+        "version_check": Param("choice", "once", "", "staleness check: once per pass "
+                               "(the bug) or before every write (fix)",
+                               choices=("once", "per_write")),
+        "cleanup_protects_active": Param("bool", False, "", "fix: clean-up never deletes "
+                                         "a plan active on any endpoint"),
+    }
+    FAULTS = {
+        "enactor_delay": {
+            "enactor": Param("str", "a", "", "which Enactor is slowed (a, b, c, …)"),
+            "lock_delay_s": Param("float", 75.0, "s", "time per lock attempt while slowed",
+                                  0, 86400),
+            "duration_s": Param("float", 300.0, "s", "how long the slowdown lasts", 0, 86400),
+        }
+    }
+    ACTIONS = {"restore_records": {}}
+    METRICS = ("record", "records", "generation", "plans", "empty", "active_plan_deleted",
+               "enactors")
+    SIGNALS = ("answer",)
+
+    @classmethod
+    def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],
+                   errors: list[tuple[str, str]]) -> None:
+        endpoints = params.get("endpoints")
+        if isinstance(endpoints, list) and len(set(endpoints)) != len(endpoints):
+            errors.append((f"{path}.endpoints", "must not repeat names"))
+
+    def __init__(self, spec: MechanismSpec, world: World) -> None:
+        super().__init__(spec, world)
+        p = self.params
+        self.endpoints: list[str] = list(p["endpoints"])
+        self.generation: int = p["initial_generation"]
+        self.plans: set[int] = {self.generation}
+        self.records: dict[str, int] = {ep: self.generation for ep in self.endpoints}
+        self.locks: dict[str, str | None] = {ep: None for ep in self.endpoints}
+        self.enactors = [Enactor(chr(ord("a") + i)) for i in range(p["enactors"])]
+        self._reported_empty: set[str] = set()
+        self._metrics_cache: tuple[int, dict[str, Any]] | None = None
+        self._version = 0
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        self.world.publish(self.signal_name("answer"), 1.0)
+        self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
+        for enactor in self.enactors:
+            self.engine.after(self.jitter_ms(self.params["poll_interval_s"], 1.0),
+                              self._poll_fn(enactor))
+
+    def _ms(self, seconds: float) -> int:
+        return max(1, int(seconds * 1000))
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    def _plan(self) -> None:
+        self.generation += 1
+        self.plans.add(self.generation)
+        self._changed()
+        self.world.emit("planner", "planner.plan", f"Planner generates plan-{self.generation}",
+                        None, {"generation": self.generation})
+        self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
+
+    def _poll_fn(self, enactor: Enactor) -> Any:
+        return lambda: self._poll(enactor)
+
+    def _poll(self, enactor: Enactor) -> None:
+        newest = self.generation
+        active = self.records[self.endpoints[0]]
+        if newest > active:
+            enactor.plan, enactor.index, enactor.state = newest, 0, "locking"
+            self._changed()
+            self.world.emit(enactor.actor, "enactor.pick",
+                            f"Enactor {enactor.name.upper()} picks plan-{newest} (newer than "
+                            f"active plan-{active}: check passed once)",
+                            None, {"enactor": enactor.name, "plan": newest, "active": active})
+            self._try_lock(enactor)
+            return
+        self.engine.after(self.jitter_ms(self.params["poll_interval_s"]), self._poll_fn(enactor))
+
+    # -- applying --------------------------------------------------------------
+    def _lock_latency_ms(self, enactor: Enactor) -> int:
+        if self.engine.now_ms < enactor.delay_until_ms:
+            return self.jitter_ms(enactor.lock_delay_s, 0.25)
+        return self.jitter_ms(self.params["lock_s"], 0.5)
+
+    def _try_lock(self, enactor: Enactor) -> None:
+        self.engine.after(self._lock_latency_ms(enactor), lambda: self._lock_result(enactor))
+
+    def _lock_result(self, enactor: Enactor) -> None:
+        endpoint = self.endpoints[enactor.index or 0]
+        holder = self.locks[endpoint]
+        if holder is not None and holder != enactor.name:
+            enactor.state = "retrying"
+            self._changed()
+            if self.engine.now_ms < enactor.delay_until_ms:
+                self._emit_busy(enactor, endpoint, holder)
+            self.engine.after(self.jitter_ms(self.params["retry_backoff_s"], 0.5),
+                              lambda: self._try_lock(enactor))
+            return
+        self._take_lock(enactor, endpoint)
+
+    def _emit_busy(self, enactor: Enactor, endpoint: str, holder: str) -> None:
+        self.world.emit(enactor.actor, "enactor.lock_busy",
+                            f"Enactor {enactor.name.upper()} finds the {endpoint} lock held by "
+                            f"Enactor {holder.upper()} and retries", None,
+                            {"enactor": enactor.name, "endpoint": endpoint, "holder": holder})
+
+    def _take_lock(self, enactor: Enactor, endpoint: str) -> None:
+        self.locks[endpoint] = enactor.name
+        enactor.state = "applying"
+        self._changed()
+        self.engine.after(self.jitter_ms(self.params["apply_s"], 0.3),
+                          lambda: self._transaction(enactor), PRIO_NORMAL)
+
+    def _transaction(self, enactor: Enactor) -> None:
+        endpoint = self.endpoints[enactor.index or 0]
+        self.locks[endpoint] = None
+        plan = enactor.plan or 0
+        current = self.records[endpoint]
+        if self.params["version_check"] == "per_write" and plan < current:
+            self._abandon(enactor, endpoint, plan, current)
+            return
+        if current not in self.plans or plan not in self.plans:
+            self._blocked(enactor, endpoint, plan, current)
+            return
+        self.records[endpoint] = plan
+        self._applied(enactor, endpoint, plan, current)
+
+    def _applied(self, enactor: Enactor, endpoint: str, plan: int, previous: int) -> None:
+        stale = plan < previous
+        kind = "enactor.overwrite" if stale else "enactor.apply"
+        text = (f"Enactor {enactor.name.upper()} writes OLD plan-{plan} over newer "
+                f"plan-{previous} on {endpoint}" if stale else
+                f"Enactor {enactor.name.upper()} applies plan-{plan} to {endpoint}")
+        enactor.blocked = False
+        self._changed()
+        if plan != previous:
+            self.world.emit(enactor.actor, kind, text, None,
+                            {"enactor": enactor.name, "endpoint": endpoint, "plan": plan,
+                             "previous": previous, "index": enactor.index})
+        enactor.index = (enactor.index or 0) + 1
+        if enactor.index < len(self.endpoints):
+            enactor.state = "locking"
+            self._try_lock(enactor)
+            return
+        enactor.state, enactor.index = "cleanup", None
+        self.engine.after(self._ms(self.params["cleanup_delay_s"]),
+                          lambda: self._cleanup(enactor, plan))
+
+    def _abandon(self, enactor: Enactor, endpoint: str, plan: int, current: int) -> None:
+        self.world.emit(enactor.actor, "enactor.stale_skip",
+                        f"Enactor {enactor.name.upper()} re-checks: plan-{plan} is older than "
+                        f"plan-{current} on {endpoint}, so it stops", None,
+                        {"enactor": enactor.name, "endpoint": endpoint, "plan": plan,
+                         "current": current})
+        self._idle(enactor)
+
+    def _blocked(self, enactor: Enactor, endpoint: str, plan: int, current: int) -> None:
+        if not enactor.blocked:
+            missing = current if current not in self.plans else plan
+            self.world.emit(enactor.actor, "enactor.blocked",
+                            f"Enactor {enactor.name.upper()} cannot update {endpoint}: "
+                            f"plan-{missing} no longer exists (inconsistent state)",
+                            None, {"enactor": enactor.name, "endpoint": endpoint,
+                                   "plan": plan, "missing": missing})
+        enactor.blocked = True
+        self._idle(enactor, "blocked")
+
+    def _idle(self, enactor: Enactor, state: str = "idle") -> None:
+        enactor.plan, enactor.index, enactor.state = None, None, state
+        self._changed()
+        self.engine.after(self.jitter_ms(self.params["poll_interval_s"]), self._poll_fn(enactor))
+
+    def _cleanup(self, enactor: Enactor, applied: int) -> None:
+        threshold = applied - self.params["cleanup_age_generations"]
+        active = set(self.records.values()) if self.params["cleanup_protects_active"] else set()
+        doomed = sorted(g for g in self.plans if g < threshold and g not in active)
+        for gen in doomed:
+            self.plans.discard(gen)
+        if doomed:
+            self.world.emit(enactor.actor, "cleanup.delete",
+                            f"Enactor {enactor.name.upper()} clean-up deletes {len(doomed)} "
+                            f"plans older than plan-{threshold}", None,
+                            {"enactor": enactor.name, "below": threshold,
+                             "deleted": [doomed[0], doomed[-1]], "count": len(doomed)})
+        self._check_records()
+        self._idle(enactor, "blocked" if enactor.blocked else "idle")
+
+    def _check_records(self) -> None:
+        for endpoint, gen in self.records.items():
+            if gen not in self.plans and endpoint not in self._reported_empty:
+                self._reported_empty.add(endpoint)
+                self.world.emit("route53", "dns.record_empty",
+                                f"The {endpoint} DNS record is now EMPTY: its active plan-{gen} "
+                                f"was deleted", None, {"endpoint": endpoint, "plan": gen})
+        self._publish()
+
+    def _publish(self) -> None:
+        ok = self.records[self.endpoints[0]] in self.plans
+        self.world.publish(self.signal_name("answer"), 1.0 if ok else 0.0)
+        self._changed()
+
+    # -- faults and operators ----------------------------------------------------
+    def apply_fault(self, fault_type: str, params: dict[str, Any]) -> None:
+        for enactor in self.enactors:
+            if enactor.name == params["enactor"]:
+                enactor.lock_delay_s = params["lock_delay_s"]
+                enactor.delay_until_ms = self.engine.now_ms + int(params["duration_s"] * 1000)
+                self.world.emit(enactor.actor, "enactor.delayed",
+                                f"Enactor {enactor.name.upper()} starts seeing unusually high "
+                                f"delays acquiring endpoint locks", None,
+                                {"enactor": enactor.name, "lock_delay_s": params["lock_delay_s"],
+                                 "duration_s": params["duration_s"]})
+
+    def act(self, action: str, params: dict[str, Any]) -> None:
+        self.plans.add(self.generation)
+        for endpoint in self.endpoints:
+            self.records[endpoint] = self.generation
+        self._reported_empty.clear()
+        for enactor in self.enactors:
+            enactor.blocked = False
+        self.world.emit("operator", "dns.restored",
+                        f"Operators write plan-{self.generation} to every endpoint; records "
+                        f"have addresses again", None, {"plan": self.generation})
+        self._publish()
+
+    # -- reporting -----------------------------------------------------------------
+    def empty_endpoints(self) -> list[str]:
+        return [ep for ep, gen in self.records.items() if gen not in self.plans]
+
+    def contribution(self, t_ms: int) -> Contribution:
+        empty = len(self.empty_endpoints())
+        if not empty:
+            return self.each_service("healthy", 0.0)
+        return self.each_service("down", round(empty / len(self.endpoints), 4))
+
+    def metrics(self, t_ms: int) -> dict[str, Any]:
+        if self._metrics_cache and self._metrics_cache[0] == self._version:
+            return self._metrics_cache[1]
+        records = {ep: (f"plan-{g}" if g in self.plans else "EMPTY")
+                   for ep, g in self.records.items()}
+        empty = any(v == "EMPTY" for v in records.values())
+        values = {
+            "record": records[self.endpoints[0]],
+            "records": records,
+            "generation": self.generation,
+            "plans": len(self.plans),
+            "empty": records[self.endpoints[0]] == "EMPTY",
+            "active_plan_deleted": empty,
+            "enactors": [e.to_dict() for e in self.enactors],
+        }
+        self._metrics_cache = (self._version, values)
+        return values

@@ -1,0 +1,106 @@
+"""health_check_failover — health checks that flap, overload, and fail whole AZs over.
+
+Models the NLB health-check subsystem. Targets whose network configuration has not
+propagated (read from `unready_metric`, a share `target_fraction` of them behind load
+balancers) fail their checks, come back, fail again: each flapping target adds
+`flap_load` to the checker's utilisation on top of `base_load`. Above utilisation 1 the
+checks run late, and late checks look like failures, so automatic AZ failover removes
+healthy AZs from DNS: each tick, each in-service AZ of each of `load_balancers` is
+removed with probability `failover_rate_per_s × (utilisation − 1) × dt`. A removed AZ
+returns at `return_rate_per_s` while checks are timely (utilisation < 1). Removed AZs
+are healthy capacity lost: if the remaining fraction is below `load_fraction` the excess
+load becomes connection errors.
+
+    in service --checker overloaded, failover on--> removed --checks timely--> in service
+    disable_failover: every AZ returns at once and none is removed until enable_failover.
+
+Params: unready_metric (`<mechanism>.<metric>`), target_fraction, base_load,
+flap_load (utilisation per flapping target), load_balancers, azs, failover_rate_per_s,
+return_rate_per_s, load_fraction, tick_s.
+Actions: `disable_failover`, `enable_failover`.
+Metrics: healthy_fraction (capacity in service), utilisation, flapping (targets),
+failover_enabled (bool), removed_azs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
+from simulation.params import Param
+from simulation.spec import MechanismSpec
+
+
+class HealthCheckFailover(Ticking):
+    TYPE = "health_check_failover"
+    PARAMS = {
+        "unready_metric": Param("str", "", "", "metric counting targets without network"),
+        "target_fraction": Param("float", 0.3, "", "share of those that are NLB targets", 0, 1),
+        "base_load": Param("float", 0.6, "", "checker utilisation in normal operation", 0),
+        "flap_load": Param("float", 0.001, "per target", "utilisation per flapping target", 0),
+        "load_balancers": Param("int", 50, "", "load balancers modelled", 1, 100000),
+        "azs": Param("int", 3, "", "AZs per load balancer", 1, 26),
+        "failover_rate_per_s": Param("float", 0.002, "1/s", "AZ removals per unit overload", 0),
+        "return_rate_per_s": Param("float", 0.01, "1/s", "removed AZ return rate when checks "
+                                   "are timely", 0),
+        "load_fraction": Param("float", 0.75, "", "share of capacity the traffic needs", 0, 1),
+        "tick_s": Ticking.TICK,
+    }
+    ACTIONS = {"disable_failover": {}, "enable_failover": {}}
+    METRICS = ("healthy_fraction", "utilisation", "flapping", "failover_enabled",
+               "removed_azs")
+
+    @classmethod
+    def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],
+                   errors: list[tuple[str, str]]) -> None:
+        name = params.get("unready_metric", "")
+        if not isinstance(name, str) or "." not in name:
+            errors.append((f"{path}.unready_metric", "must name a metric <mechanism>.<key>"))
+
+    def __init__(self, spec: MechanismSpec, world: World) -> None:
+        super().__init__(spec, world)
+        self.total = self.params["load_balancers"] * self.params["azs"]
+        self.removed = 0
+        self.enabled = True
+        self.utilisation = self.params["base_load"]
+        self.flapping = 0.0
+
+    def step(self, dt_s: float) -> None:
+        p = self.params
+        unready = self.world.metric(p["unready_metric"]) or 0
+        self.flapping = float(unready) * p["target_fraction"]
+        self.utilisation = p["base_load"] + p["flap_load"] * self.flapping
+        if not self.enabled:
+            return
+        overload = self.utilisation - 1.0
+        if overload > 0:
+            chance = min(1.0, p["failover_rate_per_s"] * overload * dt_s)
+            self.removed += self._draws(self.total - self.removed, chance)
+        else:
+            self.removed -= self._draws(self.removed, min(1.0, p["return_rate_per_s"] * dt_s))
+
+    def _draws(self, n: int, chance: float) -> int:
+        if n <= 0 or chance <= 0:
+            return 0
+        return sum(1 for _ in range(n) if self.rng.random() < chance)
+
+    def act(self, action: str, params: dict[str, Any]) -> None:
+        self.enabled = action == "enable_failover"
+        if not self.enabled:
+            self.removed = 0
+
+    def healthy_fraction(self) -> float:
+        return 1.0 - self.removed / self.total
+
+    def error_rate(self) -> float:
+        need = self.params["load_fraction"]
+        return max(0.0, 1.0 - self.healthy_fraction() / need) if need > 0 else 0.0
+
+    def contribution(self, t_ms: int) -> Contribution:
+        error = r4(self.error_rate())
+        return self.each_service(status_from_error(error, False, 0.01, 0.5), error)
+
+    def metrics(self, t_ms: int) -> dict[str, Any]:
+        return {"healthy_fraction": r4(self.healthy_fraction()),
+                "utilisation": r4(self.utilisation), "flapping": round(self.flapping),
+                "failover_enabled": self.enabled, "removed_azs": self.removed}

@@ -1,0 +1,227 @@
+"""The running world: services' status, dependency propagation, signals, operators.
+
+Status of a service on each frame = the worst of
+- what its own mechanisms report (`Mechanism.contribution`), and
+- what its dependencies pass on, looked up `delay_s` earlier:
+  hard: down ⇒ down, degraded ⇒ degraded, recovering ⇒ recovering (error rate carried);
+  soft: down ⇒ degraded (a quarter of the dependency's error rate); otherwise nothing.
+
+Severity order: healthy < recovering < degraded < down. Dependencies form a DAG (the
+validator rejects cycles) and are evaluated in topological order, so one frame settles
+the whole graph.
+
+Operator interventions are the only scripted inputs. Timed ones fire at `at_s`; with a
+`when` condition they fire at the first frame (at or after `at_s`) where it holds, and
+never if it never holds — so a counterfactual without the trigger has no operator action.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_right
+from collections.abc import Callable
+from typing import Any
+
+from simulation.conditions import Check, compile_state
+from simulation.engine import PRIO_FAULT, PRIO_OPERATOR, Engine
+from simulation.mechanisms import MECHANISM_TYPES
+from simulation.mechanisms.base import Mechanism
+from simulation.spec import Dependency, Fault, Intervention, Scenario
+
+SEVERITY = {"healthy": 0, "recovering": 1, "degraded": 2, "down": 3}
+SOFT_ERROR_SHARE = 0.25
+
+
+class World:
+    def __init__(self, spec: Scenario, seed: int) -> None:
+        self.spec = spec
+        self.rng = random.Random(seed)
+        self.engine = Engine(self.rng)
+        self.service_ids = [s.id for s in spec.services]
+        self.status: dict[str, str] = {sid: "healthy" for sid in self.service_ids}
+        self.errors: dict[str, float] = {sid: 0.0 for sid in self.service_ids}
+        self.since_ms: dict[str, int] = {sid: 0 for sid in self.service_ids}
+        self.history: dict[str, list[tuple[int, str, float]]] = {
+            sid: [(0, "healthy", 0.0)] for sid in self.service_ids
+        }
+        self._history_t: dict[str, list[int]] = {sid: [0] for sid in self.service_ids}
+        self.metric_values: dict[str, Any] = {}
+        self.signals: dict[str, float] = {}
+        self._subscribers: dict[str, list[Callable[[float], None]]] = {}
+        self.fired_ms: dict[str, int] = {}
+        self._pending: list[tuple[Intervention, Check]] = []
+        self.deps_of = _deps_by_service(spec.dependencies)
+        self.order = _topological(self.service_ids, self.deps_of)
+        self.mechanisms: list[Mechanism] = [
+            MECHANISM_TYPES[m.type](m, self) for m in spec.mechanisms
+        ]
+        self.by_id = {m.id: m for m in self.mechanisms}
+
+    # -- World protocol used by mechanisms ----------------------------------
+    def emit(self, actor: str, kind: str, text: str, service: str | None = None,
+             data: dict[str, Any] | None = None) -> None:
+        self.engine.emit(actor, kind, text, service, data)
+
+    def status_of(self, service_id: str) -> str:
+        return self.status[service_id]
+
+    def status_since_ms(self, service_id: str) -> int:
+        return self.since_ms[service_id]
+
+    def error_rate_of(self, service_id: str) -> float:
+        return self.errors[service_id]
+
+    def metric(self, name: str) -> Any:
+        return self.metric_values.get(name)
+
+    def fired(self, intervention_id: str) -> bool:
+        return intervention_id in self.fired_ms
+
+    def signal(self, name: str) -> float:
+        return self.signals.get(name, 0.0)
+
+    def publish(self, name: str, value: float) -> None:
+        if self.signals.get(name) == value:
+            return
+        self.signals[name] = value
+        for fn in self._subscribers.get(name, ()):
+            fn(value)
+
+    def subscribe(self, name: str, fn: Callable[[float], None]) -> None:
+        self._subscribers.setdefault(name, []).append(fn)
+
+    def compile(self, cond: dict[str, Any]) -> Check:
+        return compile_state(cond)
+
+    def check(self, fn: Check) -> bool:
+        return fn(self, self.engine.now_ms)
+
+    # -- setup ---------------------------------------------------------------
+    def start(self) -> None:
+        for mechanism in self.mechanisms:
+            mechanism.start()
+        for fault in self.spec.faults:
+            self.engine.schedule(fault.at_s * 1000, self._fault_fn(fault), PRIO_FAULT)
+        for item in self.spec.interventions:
+            if not item.enabled:
+                continue
+            if item.when is None:
+                at_ms = (item.at_s or 0) * 1000
+                self.engine.schedule(at_ms, self._fire_fn(item), PRIO_OPERATOR)
+            else:
+                self._pending.append((item, compile_state(item.when)))
+
+    def _fault_fn(self, fault: Fault) -> Callable[[], None]:
+        def fire() -> None:
+            self.by_id[fault.target].apply_fault(fault.type, fault.params)
+
+        return fire
+
+    def _fire_fn(self, item: Intervention) -> Callable[[], None]:
+        return lambda: self.fire(item)
+
+    def fire(self, item: Intervention) -> None:
+        self.fired_ms[item.id] = self.engine.now_ms
+        self.emit("operator", f"operator.{item.action}", item.label, None,
+                  {"intervention": item.id, "target": item.target})
+        self.by_id[item.target].act(item.action, item.params)
+
+    # -- per frame -----------------------------------------------------------
+    def update_statuses(self, t_ms: int) -> None:
+        own = self._own_contributions(t_ms)
+        for sid in self.order:
+            status, error = own.get(sid, ("healthy", 0.0))
+            for dep in self.deps_of.get(sid, ()):
+                status, error = _merge_dependency(status, error, dep, self._dep_state(dep, t_ms))
+            self._set_status(sid, status, round(min(1.0, error), 4), t_ms)
+
+    def _own_contributions(self, t_ms: int) -> dict[str, tuple[str, float]]:
+        own: dict[str, tuple[str, float]] = {}
+        for mechanism in self.mechanisms:
+            for sid, (status, error) in mechanism.contribution(t_ms).items():
+                if sid in own:
+                    old_status, old_error = own[sid]
+                    if SEVERITY[old_status] > SEVERITY[status]:
+                        status = old_status
+                    error = max(error, old_error)
+                own[sid] = (status, error)
+        return own
+
+    def _dep_state(self, dep: Dependency, t_ms: int) -> tuple[str, float]:
+        if dep.delay_s == 0:
+            return self.status[dep.to], self.errors[dep.to]
+        at_ms = t_ms - dep.delay_s * 1000
+        times = self._history_t[dep.to]
+        index = bisect_right(times, at_ms) - 1
+        if index < 0:
+            return "healthy", 0.0
+        _, status, error = self.history[dep.to][index]
+        return status, error
+
+    def _set_status(self, sid: str, status: str, error: float, t_ms: int) -> None:
+        if self.status[sid] != status:
+            self.since_ms[sid] = t_ms
+        if self.status[sid] != status or self.errors[sid] != error:
+            self.status[sid] = status
+            self.errors[sid] = error
+            self.history[sid].append((t_ms, status, error))
+            self._history_t[sid].append(t_ms)
+
+    def collect_metrics(self, t_ms: int) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for mechanism in self.mechanisms:
+            values = mechanism.metrics(t_ms)
+            out[mechanism.id] = values
+            prefix = mechanism.id + "."
+            for key, value in values.items():
+                self.metric_values[prefix + key] = value
+        return out
+
+    def fire_due_interventions(self, t_ms: int) -> None:
+        still: list[tuple[Intervention, Check]] = []
+        for item, check in self._pending:
+            due = item.at_s is None or t_ms >= item.at_s * 1000
+            if due and check(self, t_ms):
+                self.fire(item)
+            else:
+                still.append((item, check))
+        self._pending = still
+
+
+def _merge_dependency(status: str, error: float, dep: Dependency,
+                      dep_state: tuple[str, float]) -> tuple[str, float]:
+    dep_status, dep_error = dep_state
+    if dep_status == "healthy":
+        return status, error
+    if dep.kind == "soft":
+        if dep_status != "down":
+            return status, error
+        dep_status, dep_error = "degraded", dep_error * SOFT_ERROR_SHARE
+    if SEVERITY[dep_status] > SEVERITY[status]:
+        status = dep_status
+    return status, max(error, dep_error)
+
+
+def _deps_by_service(deps: tuple[Dependency, ...]) -> dict[str, list[Dependency]]:
+    out: dict[str, list[Dependency]] = {}
+    for dep in deps:
+        out.setdefault(dep.from_, []).append(dep)
+    return out
+
+
+def _topological(ids: list[str], deps_of: dict[str, list[Dependency]]) -> list[str]:
+    """Services ordered so every dependency comes before its dependents."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(sid: str) -> None:
+        if sid in seen:
+            return
+        seen.add(sid)
+        for dep in deps_of.get(sid, ()):
+            visit(dep.to)
+        order.append(sid)
+
+    for sid in ids:
+        visit(sid)
+    return order
