@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from django.db import models
 from django.urls import reverse
 
-
 # Free text may be as long as the format allows (simulation's LIMITS["max_string"]).
 TEXT_MAX = 4000
 

@@ -1,5 +1,145 @@
+"""Public scenario pages and the read-only scenarios API. Thin: selectors do the reading."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from .clock import Clock, format_duration
+from .models import Scenario, Visibility
+from .selectors import run_latest_done, scenario_get_visible, scenario_list_public, status_strip
+from .services import scenario_export
 
 
-def gallery(request):
-    return render(request, "scenarios/gallery.html", {"scenarios": []})
+def _clock(scenario: Scenario) -> Clock | None:
+    return Clock.for_values(scenario.start, scenario.timezone)
+
+
+def _moment(clock: Clock | None, at_s: int | None) -> dict[str, Any] | None:
+    if at_s is None:
+        return None
+    if clock is None:
+        return {"local": f"+{format_duration(at_s)}", "utc": "", "offset": format_duration(at_s)}
+    return {
+        "local": clock.label(at_s),
+        "time": clock.label(at_s, date=False),
+        "utc": clock.utc_label(at_s),
+        "iso": clock.at(at_s).isoformat(),
+        "offset": format_duration(at_s),
+        "zone": clock.zone_name(at_s),
+    }
+
+
+def _card(scenario: Scenario) -> dict[str, Any]:
+    run = run_latest_done(scenario=scenario)
+    clock = _clock(scenario)
+    return {
+        "scenario": scenario,
+        "duration": format_duration(scenario.duration_s),
+        "date": clock.start if clock else None,
+        "strip": status_strip(run=run, duration_s=scenario.duration_s) if run else [],
+    }
+
+
+@require_GET
+def gallery(request: HttpRequest) -> HttpResponse:
+    cards = [_card(s) for s in scenario_list_public()]
+    return render(request, "scenarios/gallery.html", {"cards": cards})
+
+
+def replay_start_url(scenario: Scenario) -> str:
+    try:
+        return reverse("replays:start", kwargs={"slug": scenario.slug})
+    except NoReverseMatch:
+        return f"/s/{scenario.slug}/replay"
+
+
+def _services_view(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Services grouped by `group`, each with what it depends on and what depends on it."""
+    names = {s["id"]: s["name"] for s in spec["services"]}
+    needs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    used_by: dict[str, list[str]] = defaultdict(list)
+    for d in spec["dependencies"]:
+        needs[d["from"]].append({**d, "to_name": names.get(d["to"], d["to"])})
+        used_by[d["to"]].append(names.get(d["from"], d["from"]))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for s in spec["services"]:
+        groups.setdefault(s["group"] or "Services", []).append(
+            {**s, "needs": needs[s["id"]], "used_by": used_by[s["id"]]}
+        )
+    return [{"name": name, "services": items} for name, items in groups.items()]
+
+
+@require_GET
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    key = request.GET.get("key") or None
+    scenario = scenario_get_visible(slug=slug, user=request.user, key=key)
+    if scenario is None:
+        raise Http404("No such scenario")
+    spec = scenario.to_spec()
+    clock = _clock(scenario)
+    names = {s["id"]: s["name"] for s in spec["services"]}
+    milestones = sorted(
+        (
+            {**m, "moment": _moment(clock, m["at_s"]), "service_name": names.get(m.get("service"))}
+            for m in spec["milestones"]
+        ),
+        key=lambda m: m["at_s"],
+    )
+    interventions = [{**i, "moment": _moment(clock, i.get("at_s"))} for i in spec["interventions"]]
+    run = run_latest_done(scenario=scenario)
+    context = {
+        "scenario": scenario,
+        "spec": spec,
+        "clock": clock,
+        "start": _moment(clock, 0),
+        "end": _moment(clock, scenario.duration_s),
+        "duration": format_duration(scenario.duration_s),
+        "groups": _services_view(spec),
+        "dependency_count": len(spec["dependencies"]),
+        "milestones": milestones,
+        "interventions": interventions,
+        "strip": status_strip(run=run, duration_s=scenario.duration_s) if run else [],
+        "replay_url": replay_start_url(scenario),
+        "key": scenario.secret_key if scenario.visibility == Visibility.UNLISTED else "",
+        "page_url": request.build_absolute_uri(),
+    }
+    return render(request, "scenarios/detail.html", context)
+
+
+@require_GET
+def api_list(request: HttpRequest) -> JsonResponse:
+    items = [
+        {
+            "slug": s.slug,
+            "title": s.title,
+            "summary": s.summary,
+            "start": s.start,
+            "duration_s": s.duration_s,
+            "services": s.service_count,
+            "version": s.version,
+            "updated_at": s.updated_at.isoformat(),
+            "url": request.build_absolute_uri(s.get_absolute_url()),
+            "export_url": request.build_absolute_uri(
+                reverse("scenarios:api-export", kwargs={"slug": s.slug})
+            ),
+        }
+        for s in scenario_list_public()
+    ]
+    return JsonResponse({"scenarios": items})
+
+
+@require_GET
+def api_export(request: HttpRequest, slug: str) -> HttpResponse:
+    scenario = scenario_get_visible(slug=slug, user=request.user, key=request.GET.get("key"))
+    if scenario is None:
+        return JsonResponse({"error": f"no scenario '{slug}'"}, status=404)
+    response = HttpResponse(scenario_export(scenario=scenario), content_type="application/json")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{scenario.slug}.json"'
+    return response

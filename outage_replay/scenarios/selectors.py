@@ -1,0 +1,99 @@
+"""Reads on scenarios: visibility rules, the gallery, the latest finished run."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, QuerySet
+
+from .models import Scenario, Visibility
+
+
+def scenario_get_visible(*, slug: str, user: Any, key: str | None = None) -> Scenario | None:
+    """The scenario if this user (with this key) may see it; None otherwise (→ 404).
+
+    Public: everyone. Unlisted: the secret key, or staff. Draft: staff only.
+    """
+    scenario = Scenario.objects.filter(slug=slug).first()
+    if scenario is None:
+        return None
+    if scenario.visibility == Visibility.PUBLIC:
+        return scenario
+    if user is not None and getattr(user, "is_active", False) and user.is_staff:
+        return scenario
+    if scenario.visibility == Visibility.UNLISTED and key:
+        given, secret = str(key).encode(), scenario.secret_key.encode()
+        return scenario if secrets.compare_digest(given, secret) else None
+    return None
+
+
+def scenario_list_public() -> QuerySet[Scenario]:
+    return (
+        Scenario.objects.filter(visibility=Visibility.PUBLIC)
+        .annotate(service_count=Count("services", distinct=True))
+        .order_by("-start", "slug")
+    )
+
+
+def _run_model() -> Any:
+    try:
+        return apps.get_model("replays", "Run")
+    except LookupError:
+        return None
+
+
+def run_latest_done(*, scenario: Scenario) -> Any:
+    """The latest finished run of this scenario, or None (also before replays exists)."""
+    run_model = _run_model()
+    if run_model is None:
+        return None
+    try:
+        return (
+            run_model.objects.filter(scenario=scenario, status="done")
+            .order_by("-finished_at")
+            .first()
+        )
+    except Exception:  # noqa: BLE001 - a missing table must not break the gallery
+        return None
+
+
+STATUS_ORDER = ("healthy", "degraded", "recovering", "down")
+
+
+def status_strip(*, run: Any, duration_s: int, width: int = 120) -> list[dict[str, Any]]:
+    """A compact strip of the run: for each slice of time the worst status of any service.
+
+    Returns [{"status", "left", "width"}] in percent, merging equal neighbours.
+    """
+    summary = getattr(run, "summary", None) or {}
+    intervals = summary.get("intervals") if isinstance(summary, dict) else None
+    if not isinstance(intervals, dict) or duration_s <= 0:
+        return []
+    worst = [0] * width
+    for rows in intervals.values():
+        for row in rows if isinstance(rows, list) else []:
+            try:
+                status, from_s, to_s = row[0], float(row[1]), float(row[2])
+            except (TypeError, ValueError, IndexError):
+                continue
+            rank = STATUS_ORDER.index(status) if status in STATUS_ORDER else 0
+            first = max(0, int(from_s / duration_s * width))
+            last = min(width, max(first + 1, int(-(-to_s // 1) / duration_s * width)))
+            for i in range(first, last):
+                worst[i] = max(worst[i], rank)
+    segments: list[dict[str, Any]] = []
+    for i, rank in enumerate(worst):
+        if segments and segments[-1]["rank"] == rank:
+            segments[-1]["n"] += 1
+        else:
+            segments.append({"rank": rank, "start": i, "n": 1})
+    return [
+        {
+            "status": STATUS_ORDER[s["rank"]],
+            "left": round(s["start"] * 100 / width, 3),
+            "width": round(s["n"] * 100 / width, 3),
+        }
+        for s in segments
+    ]

@@ -1,0 +1,79 @@
+"""The one validator: `simulation`'s, plus the checks only the database adds.
+
+Everything that accepts a scenario (import command, admin import page, admin change
+form, API) goes through `validate_document` or `validate_bytes`; both raise
+`ScenarioError` whose `.errors` are (path, message) pairs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+
+from simulation import ScenarioError, parse_bytes, parse_document
+
+from .documents import parts_from_document, scenario_fields_from_document
+from .models import Scenario
+
+__all__ = ["ScenarioError", "canonical_document", "validate_bytes", "validate_document"]
+
+
+def canonical_document(spec: Any) -> dict[str, Any]:
+    return spec.to_document()
+
+
+def validate_document(doc: object) -> dict[str, Any]:
+    """Validate a decoded JSON value; return the canonical document (defaults filled)."""
+    canonical = canonical_document(parse_document(doc))
+    check_storable(canonical)
+    return canonical
+
+
+def validate_bytes(data: bytes) -> dict[str, Any]:
+    """Size, UTF-8, JSON, depth, then the document checks; the canonical document."""
+    canonical = canonical_document(parse_bytes(data))
+    check_storable(canonical)
+    return canonical
+
+
+def _field_errors(
+    exc: ValidationError, prefix: str, names: dict[str, str]
+) -> list[tuple[str, str]]:
+    errors = []
+    for field, messages in exc.message_dict.items():
+        name = names.get(field, field)
+        for message in messages:
+            errors.append(
+                (f"{prefix}{name}" if field != "__all__" else prefix.rstrip("."), message)
+            )
+    return errors
+
+
+# Model field name → document key, where they differ.
+DOC_NAMES = {"key": "id"}
+DEPENDENCY_DOC_NAMES = {"source": "from", "target": "to"}
+
+
+def check_storable(doc: dict[str, Any]) -> None:
+    """Column lengths and types the database enforces beyond the format's own limits."""
+    errors: list[tuple[str, str]] = []
+    try:
+        ZoneInfo(doc["timezone"])
+    except (ValueError, KeyError, OSError):
+        errors.append(("timezone", "unknown time zone (use an IANA name like Europe/Dublin)"))
+    scenario = Scenario(**scenario_fields_from_document(doc))
+    try:
+        scenario.clean_fields(exclude=["secret_key"])
+    except ValidationError as exc:
+        errors += _field_errors(exc, "", DOC_NAMES)
+    for key, rows in parts_from_document(doc).items():
+        names = DEPENDENCY_DOC_NAMES if key == "dependencies" else DOC_NAMES
+        for index, row in enumerate(rows):
+            try:
+                row.clean_fields(exclude=["scenario"])
+            except ValidationError as exc:
+                errors += _field_errors(exc, f"{key}[{index}].", names)
+    if errors:
+        raise ScenarioError(errors)
