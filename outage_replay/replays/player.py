@@ -1,0 +1,82 @@
+"""The replay player page: `/replay/<run_id>/`.
+
+The page is one ES module (`static/js/replay/main.js`); this view only hands it the run's
+meta (the same object `GET /api/runs/<id>/` returns) through `json_script`, so the first
+frame can be drawn without waiting for a round trip. Frames come over the WebSocket
+(`ws/runs/<id>/`) and, for gaps, over `GET /api/runs/<id>/frames`.
+
+Share links: `/replay/<id>/?t=[Nd]HH:MM:SS&focus=<service id>`, where the time is the
+wall-clock time in the scenario's time zone on day N after the scenario's start date
+(N omitted when 0; without a day, a time earlier than the start means the next day), so
+`t=1d02:25:00` in the AWS scenario (start Oct 19 23:30 PDT) is Oct 20 02:25 PDT.
+`t=4500s` (seconds from the start) is accepted as well.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+
+IMPORTS = {
+    "cytoscape": "vendor/cytoscape/cytoscape.esm.min.mjs",
+    "cytoscape-dagre": "vendor/cytoscape-dagre/dist/cytoscape-dagre.min.mjs",
+}
+DESCRIPTION_CHARS = 280
+
+
+def import_map() -> str:
+    """The page's import map: bare specifiers → staticfiles URLs (hashed in production)."""
+    return json.dumps({"imports": {name: static(path) for name, path in IMPORTS.items()}})
+
+
+def _run_meta(run_id: UUID, request: HttpRequest) -> dict[str, Any] | None:
+    """The run meta of docs/CONTRACTS.md (None when the run is missing or not visible)."""
+    from outage_replay.replays import selectors
+
+    run = selectors.run_get_visible(run_id=run_id, user=request.user, key=request.GET.get("key"))
+    return None if run is None else selectors.run_meta(run=run)
+
+
+def _description(spec: dict[str, Any]) -> str:
+    text = " ".join(str(spec.get("summary") or "").split())
+    if len(text) > DESCRIPTION_CHARS:
+        text = text[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text or "A cloud outage replayed as a running model."
+
+
+def player_context(request: HttpRequest, meta: dict[str, Any]) -> dict[str, Any]:
+    spec = meta.get("spec") or {}
+    run_id = str(meta["id"])
+    key = request.GET.get("key") or ""
+    slug = spec.get("slug") or ""
+    title = str(spec.get("title") or "Outage replay")
+    return {
+        "run_id": run_id,
+        "seed": meta.get("seed"),
+        "og_title": f"Replay: {title}",
+        "og_description": _description(spec),
+        "og_url": request.build_absolute_uri(request.path),
+        "scenario_url": f"/s/{slug}/" if slug else "",
+        "import_map": import_map(),
+        "run_meta": meta,
+        "run_config": {
+            "run_id": run_id,
+            "api_url": f"/api/runs/{run_id}/",
+            "frames_url": f"/api/runs/{run_id}/frames",
+            "ws_url": f"/ws/runs/{run_id}/",
+            "replay_url": f"/replay/{run_id}/",
+            "key": key,
+        },
+    }
+
+
+def replay_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    meta = _run_meta(run_id, request)
+    if meta is None:
+        raise Http404("No such run")
+    return render(request, "replays/replay.html", player_context(request, meta))

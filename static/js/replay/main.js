@@ -1,0 +1,188 @@
+// The replay player: initSocket → handleMessage → render(state).
+// One playhead (app.t, ms from the scenario start) drives every view; rendering is a
+// function of (timeline, playhead) and runs at most once per animation frame.
+
+import { Timeline, STATUSES } from "./timeline.js";
+import { makeClock } from "./clock.js";
+import { api, initSocket } from "./socket.js";
+import { createGraph } from "./graph.js";
+import { createSwimlanes } from "./swimlanes.js";
+import { createRace, findDnsMechanism } from "./race.js";
+import { chartPlan, createCharts } from "./charts.js";
+import { createNarration } from "./narration.js";
+import { createDetails } from "./details.js";
+import { createAnnouncer } from "./announce.js";
+import { createControls } from "./controls.js";
+import { prefersReducedMotion } from "./dom.js";
+
+const perf = (window.__perf = { frames: [], firstFrameMs: null, firstDataMs: null, chunks: 0, wsBytes: 0 });
+const config = JSON.parse(document.getElementById("replay-config").textContent);
+const meta = JSON.parse(document.getElementById("replay-meta").textContent);
+const spec = meta.spec;
+const clock = makeClock(spec);
+const plan = chartPlan(spec);
+const timeline = new Timeline(meta, plan.defs);
+const http = api(config);
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  t: 0, playing: false, speed: spec.duration_s / 120, selected: null, followLive: false,
+  lastStatus: new Map(), dataVersion: -1,
+};
+
+// -- views -------------------------------------------------------------------------
+const seek = (tMs, opts = {}) => controls.seek(tMs, opts);
+const select = (id) => {
+  app.selected = id && timeline.serviceIndex.has(id) ? id : null;
+  graph.select(app.selected);
+  lanes.select(app.selected);
+  details.select(app.selected);
+  if (app.selected) announcer.say(`${spec.services[timeline.serviceIndex.get(app.selected)].name} selected.`, { now: true });
+  controls.urlChanged();
+  invalidate();
+};
+const announcer = createAnnouncer($("announcer"));
+const graph = createGraph($("graph"), spec, { onSelect: select });
+const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [] });
+const race = createRace($("race"), { mech: findDnsMechanism(spec), clock, onSeek: seek });
+const charts = createCharts($("charts"), { plan, timeline, clock, onSeek: seek });
+const narration = createNarration($("narration"), { spec, timeline, clock, onSeek: seek, reducedMotion: prefersReducedMotion });
+const details = createDetails($("details"), { spec, timeline, clock, onSelect: select, onSeek: seek });
+const controls = createControls({ app, timeline, clock, config, narration, announcer, invalidate, select });
+
+// -- render ------------------------------------------------------------------------
+let raf = 0, lastNow = 0;
+function invalidate() { if (!raf) raf = requestAnimationFrame(tick); }
+
+function tick(now) {
+  raf = 0;
+  const dt = Math.min(now - (lastNow || now), 100);
+  lastNow = now;
+  if (app.playing) controls.advance(dt);
+  render();
+  if (app.playing) invalidate(); else lastNow = 0;
+}
+
+function render() {
+  const t0 = performance.now();
+  const seq = timeline.seqAt(app.t);
+  const state = timeline.stateAt(seq);
+  const view = { t_ms: app.t, seq, state, playing: app.playing };
+  graph.update(state ? state.services : {});
+  lanes.update(view);
+  race.update(view);
+  charts.update(view);
+  details.update(view);
+  const item = narration.update(view);
+  controls.update(view);
+  if (state) announceChanges(state, item);
+  const dt = performance.now() - t0;
+  if (state) {
+    if (perf.firstFrameMs === null) perf.firstFrameMs = performance.now();
+    if (perf.frames.length < 20000) perf.frames.push(dt);
+  }
+}
+
+function announceChanges(state, item) {
+  const changes = [];
+  for (const s of spec.services) {
+    const st = state.services[s.id]?.status;
+    const before = app.lastStatus.get(s.id);
+    if (st && before && st !== before) changes.push(`${s.name} ${st}`);
+    if (st) app.lastStatus.set(s.id, st);
+  }
+  if (changes.length) {
+    const i = clock.info(app.t);
+    announcer.say(`${i.time}: ${changes.slice(0, 4).join(", ")}${changes.length > 4 ? ` and ${changes.length - 4} more` : ""}.`);
+  }
+  if (item && item !== app.lastItem && !app.playing) announcer.say(item.text || "");
+  app.lastItem = item;
+}
+
+// -- data --------------------------------------------------------------------------
+const fetching = new Set();
+async function fetchRange(from, to) {
+  const key = `${from}-${to}`;
+  if (fetching.has(key) || to < from) return;
+  fetching.add(key);
+  try {
+    const body = await http.frames(from, to);
+    for (const c of body.chunks || []) addChunk(c);
+  } catch (err) {
+    console.warn("frames fetch failed", err);
+  } finally {
+    fetching.delete(key);
+  }
+}
+
+function fillGaps(upTo) {
+  for (const [a, b] of timeline.gaps(upTo)) fetchRange(a, Math.min(b, a + 2499));
+}
+
+function addChunk(c) {
+  if (!timeline.addChunk(c)) return;
+  perf.chunks++;
+  if (perf.firstDataMs === null) perf.firstDataMs = performance.now();
+  const events = [c.keyframe, ...(c.deltas || [])].flatMap((f) => f.events || []);
+  race.addEvents(events);
+  narration.addEvents(events);
+  if (app.followLive) app.t = timeline.liveEdgeMs;
+  invalidate();
+}
+
+function handleMessage(msg) {
+  switch (msg.type) {
+    case "run":
+      timeline.setMeta(msg.run);
+      break;
+    case "chunk":
+      if (msg.seq_from > timeline.coveredTo + 1) fillGaps(msg.seq_from - 1);
+      addChunk(msg);
+      break;
+    case "status":
+      timeline.setStatus(msg);
+      if (!timeline.computing) fillGaps(timeline.storedSeqTo);
+      break;
+    case "error":
+      console.info("server:", msg.message);
+      break;
+    default:
+      break;
+  }
+  if (!timeline.computing && timeline.coveredTo >= timeline.framesTotal - 1 && socket) socket.close();
+  invalidate();
+}
+
+// HTTP fallback: when the socket is down, poll the meta and fetch what is stored.
+let pollTimer = 0;
+async function poll() {
+  pollTimer = 0;
+  try {
+    const m = await http.meta();
+    timeline.setMeta(m);
+    fillGaps(m.stored_seq_to);
+    invalidate();
+    if (timeline.computing || timeline.coveredTo < timeline.storedSeqTo) pollTimer = setTimeout(poll, 1500);
+  } catch (err) {
+    console.warn("meta fetch failed", err);
+    pollTimer = setTimeout(poll, 3000);
+  }
+}
+
+controls.applyUrl();
+// A shared link opens deep in the run: fetch that chunk at once over HTTP, in parallel.
+if (app.t > 0 && timeline.storedSeqTo >= timeline.seqAt(app.t)) {
+  const s = timeline.seqAt(app.t);
+  fetchRange(s, s);
+}
+const socket = initSocket(config, {
+  onMessage: handleMessage,
+  onGap: () => fillGaps(timeline.storedSeqTo),
+  afterSeq: () => timeline.coveredTo,
+  onDown: () => { if (!pollTimer) poll(); },
+  onFatal: (text) => controls.fatal(text),
+});
+render();
+invalidate();
+window.__replay = { app, timeline, clock, seek, select, render };
+void STATUSES;

@@ -1,0 +1,62 @@
+// The wire: WebSocket `ws/runs/<id>/` (docs/CONTRACTS.md) for the stored chunks and the
+// live tail, HTTP for the run meta and for any gap. If the socket cannot be opened the
+// player keeps working over HTTP alone (polling while the run computes).
+
+export function api(config) {
+  const q = config.key ? `&key=${encodeURIComponent(config.key)}` : "";
+  async function get(url) {
+    const r = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!r.ok) throw new Error(`${r.status} ${url}`);
+    return r.json();
+  }
+  return {
+    meta: () => get(`${config.api_url}${config.key ? `?key=${encodeURIComponent(config.key)}` : ""}`),
+    frames: (from, to) => get(`${config.frames_url}?from_seq=${from}&to_seq=${to}${q}`),
+  };
+}
+
+export function initSocket(config, { onMessage, onGap, afterSeq, onDown, onFatal }) {
+  let ws = null, lastSeq = 0, attempts = 0, closed = false, timer = 0;
+  function url() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const params = new URLSearchParams();
+    const after = afterSeq();
+    if (after >= 0) params.set("after_seq", String(after));
+    if (config.key) params.set("key", config.key);
+    const qs = params.toString();
+    return `${proto}//${location.host}${config.ws_url}${qs ? `?${qs}` : ""}`;
+  }
+  function connect() {
+    if (closed) return;
+    lastSeq = 0;
+    let opened = false;
+    try { ws = new WebSocket(url()); } catch { schedule(); return; }
+    ws.onopen = () => { opened = true; attempts = 0; };
+    ws.onmessage = (e) => {
+      let msg;
+      try { msg = JSON.parse(e.data); } catch { return; }
+      if (typeof msg.seq === "number") {
+        if (msg.seq !== lastSeq + 1 && lastSeq !== 0) onGap();
+        lastSeq = msg.seq;
+      }
+      onMessage(msg);
+    };
+    ws.onclose = (e) => {
+      ws = null;
+      if (e.code === 4404) { onFatal("This run does not exist, or its link needs a key."); return; }
+      if (!opened) onDown();
+      schedule();
+    };
+  }
+  function schedule() {
+    if (closed) return;
+    attempts++;
+    const delay = Math.min(15000, 500 * 2 ** Math.min(attempts, 5));
+    timer = setTimeout(connect, delay);
+  }
+  connect();
+  return {
+    close() { closed = true; clearTimeout(timer); if (ws) ws.close(1000); },
+    get open() { return !!ws && ws.readyState === WebSocket.OPEN; },
+  };
+}

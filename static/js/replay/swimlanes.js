@@ -1,0 +1,163 @@
+// Swimlanes: a row per service with its status segments over the whole run (drawn once
+// per data change on a canvas, with a hatch pattern per status so colour is never the
+// only cue), the real-world milestones as focusable markers, one playhead across all rows.
+// Clicking anywhere on the track seeks; a row's name selects the service.
+
+import { h, setText, cssVar, STATUS_ICON } from "./dom.js";
+import { STATUSES, NO_DATA } from "./timeline.js";
+
+const ROW = 24;
+
+function pattern(ctx, kind, color) {
+  const c = document.createElement("canvas");
+  c.width = c.height = 8;
+  const g = c.getContext("2d");
+  g.strokeStyle = color; g.fillStyle = color; g.lineWidth = 1.5;
+  if (kind === "down") { g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.moveTo(-2, 2); g.lineTo(2, -2); g.moveTo(6, 10); g.lineTo(10, 6); g.stroke(); }
+  if (kind === "degraded") { g.fillRect(3, 3, 2, 2); }
+  if (kind === "recovering") { g.beginPath(); g.moveTo(0, 0); g.lineTo(8, 8); g.stroke(); }
+  return ctx.createPattern(c, "repeat");
+}
+
+export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect, milestones }) {
+  const services = spec.services;
+  const labels = new Map(), nows = new Map();
+  const list = h("ul", { class: "lane-labels", "aria-label": "Services (select one)" },
+    services.map((s) => {
+      const now = h("span", { class: "lane-now stat-none" }, "·");
+      nows.set(s.id, now);
+      const btn = h("button", { type: "button", class: "lane-label", "aria-pressed": "false", dataset: { service: s.id },
+        onclick: () => onSelect(labels.get(s.id).getAttribute("aria-pressed") === "true" ? null : s.id) },
+      h("span", { class: "lane-name" }, s.name || s.id), now);
+      labels.set(s.id, btn);
+      return h("li", { style: { height: `${ROW}px` } }, btn);
+    }));
+  const canvas = h("canvas", { class: "lane-canvas", "aria-hidden": "true" });
+  const mask = h("div", { class: "lane-mask", "aria-hidden": "true" }, h("span", {}, "computing…"));
+  const playhead = h("div", { class: "playhead", "aria-hidden": "true" });
+  const tip = h("div", { class: "tooltip", role: "tooltip", id: "lane-tip", hidden: true });
+  const axis = h("div", { class: "lane-axis", "aria-hidden": "true" });
+  const rowOf = new Map(services.map((s, i) => [s.id, i]));
+  const markers = milestones.map((m) => {
+    const row = rowOf.has(m.service) ? rowOf.get(m.service) : -1;
+    const t = m.at_s * 1000;
+    const info = clock.info(t);
+    const conf = m.confidence || (m.tolerance_s ? `± ${Math.round(m.tolerance_s / 60)} min` : "");
+    const lines = [m.label, `${info.time} ${info.zone} · ${info.utc}`, m.source ? `Source: ${m.source}` : "",
+      conf ? `Confidence: ${conf}` : "", m.kind ? `Kind: ${m.kind}` : ""].filter(Boolean);
+    const btn = h("button", { type: "button", class: `marker kind-${m.kind || "reference"}`,
+      "aria-label": `Milestone at ${info.time}: ${lines.join(". ")}`, "aria-describedby": "lane-tip",
+      style: { top: `${Math.max(row, 0) * ROW + ROW / 2}px` }, dataset: { t: String(t) } }, "◆");
+    const show = () => {
+      tip.replaceChildren(...lines.map((l, i) => h(i ? "div" : "strong", {}, l)));
+      tip.hidden = false;
+      const r = btn.getBoundingClientRect(), tr = track.getBoundingClientRect();
+      const left = Math.min(Math.max(r.left - tr.left - 40, 0), Math.max(tr.width - 320, 0));
+      tip.style.left = `${left}px`;
+      tip.style.top = `${r.bottom - tr.top + 4}px`;
+    };
+    btn.addEventListener("mouseenter", show);
+    btn.addEventListener("focus", show);
+    btn.addEventListener("mouseleave", () => { tip.hidden = true; });
+    btn.addEventListener("blur", () => { tip.hidden = true; });
+    btn.addEventListener("click", (e) => { e.stopPropagation(); onSeek(t); });
+    return { btn, t };
+  });
+  const track = h("div", { class: "lane-track", style: { height: `${services.length * ROW}px` } },
+    canvas, mask, markers.map((m) => m.btn), playhead, tip);
+  root.append(h("div", { class: "lane-grid" }, h("div", { class: "lane-corner" }), axis, list, track));
+
+  track.addEventListener("pointerdown", (e) => {
+    if (e.target.closest(".marker")) return;
+    const r = track.getBoundingClientRect();
+    onSeek(((e.clientX - r.left) / r.width) * timeline.durationMs);
+  });
+
+  let width = 0, drawnVersion = -1, dpr = 1, pats = null, lastX = -1, lastMask = -1;
+  const colors = () => Object.fromEntries([...STATUSES, "none"].map((s) => [s, cssVar(`--st-${s}`, "#888")]));
+
+  function layout() {
+    width = track.clientWidth;
+    dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.max(1, Math.round(width * dpr));
+    canvas.height = Math.round(services.length * ROW * dpr);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${services.length * ROW}px`;
+    for (const m of markers) m.btn.style.left = `${(m.t / timeline.durationMs) * 100}%`;
+    drawAxis();
+    drawnVersion = -1; lastX = -1; lastMask = -1;
+  }
+
+  function drawAxis() {
+    const total = timeline.durationMs;
+    const hourPx = (width / total) * 3600000;
+    const step = [1, 2, 3, 4, 6, 12, 24].find((s) => s * hourPx >= 64) || 24;
+    const first = clock.info(0);
+    const [hh, mm, ss] = first.time.split(":").map(Number);
+    let t = ((60 - mm) % 60) * 60000 - ss * 1000;
+    if (t < 0) t += 3600000;
+    let hour = (hh + (mm || ss ? 1 : 0)) % 24;
+    while (hour % step) { t += 3600000; hour = (hour + 1) % 24; }
+    const ticks = [];
+    for (; t <= total; t += step * 3600000) {
+      const i = clock.info(t);
+      ticks.push(h("span", { class: "tick", style: { left: `${(t / total) * 100}%` } }, i.day > 0 && i.short === "00:00" ? i.date : i.short));
+    }
+    axis.replaceChildren(...ticks);
+  }
+
+  function draw() {
+    const ctx = canvas.getContext("2d");
+    const c = colors();
+    if (!pats) pats = Object.fromEntries(["down", "degraded", "recovering"].map((k) => [k, pattern(ctx, k, cssVar("--hatch", "#0006"))]));
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, services.length * ROW);
+    const fw = width / timeline.framesTotal;
+    services.forEach((s, i) => {
+      const y = i * ROW + 3, hgt = ROW - 6;
+      for (const [code, from, to] of timeline.intervals(i)) {
+        if (code === NO_DATA) continue;
+        const st = STATUSES[code];
+        const x0 = from * fw, w = Math.max((to - from + 1) * fw, 1);
+        ctx.fillStyle = c[st];
+        ctx.fillRect(x0, y, w, hgt);
+        if (pats[st]) { ctx.fillStyle = pats[st]; ctx.fillRect(x0, y, w, hgt); }
+      }
+    });
+    drawnVersion = timeline.version;
+  }
+
+  let selected = null;
+  function select(id) {
+    if (id === selected) return;
+    if (selected) labels.get(selected)?.setAttribute("aria-pressed", "false");
+    selected = id;
+    if (id) labels.get(id)?.setAttribute("aria-pressed", "true");
+  }
+
+  function update(view) {
+    if (!width) layout();
+    if (drawnVersion !== timeline.version) draw();
+    const x = Math.round((view.t_ms / timeline.durationMs) * width * 2) / 2;
+    if (x !== lastX) { playhead.style.transform = `translateX(${x}px)`; lastX = x; }
+    const edge = timeline.computing ? Math.min(1, (timeline.coveredTo + 1) / timeline.framesTotal) : 1;
+    if (edge !== lastMask) {
+      mask.hidden = edge >= 1;
+      mask.style.left = `${edge * 100}%`;
+      lastMask = edge;
+    }
+    for (const s of services) {
+      const st = view.state?.services[s.id]?.status || "none";
+      const el = nows.get(s.id);
+      if (el.dataset.st !== st) {
+        el.dataset.st = st;
+        el.className = `lane-now stat-${st}`;
+        setText(el, `${STATUS_ICON[st] || "·"} ${st === "none" ? "" : st}`);
+      }
+    }
+  }
+
+  new ResizeObserver(() => { if (track.clientWidth !== width) { layout(); } }).observe(track);
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { pats = null; drawnVersion = -1; });
+  return { update, select, forceRedraw: () => { drawnVersion = -1; } };
+}
