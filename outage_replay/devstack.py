@@ -141,6 +141,11 @@ class Stack:
         self.env["REDIS_URL"] = url
         return url
 
+    def restart_redis(self) -> str:
+        """Stop Redis and start it again on the same socket and data (its AOF reloads)."""
+        self.stop("redis")
+        return self.start_redis()
+
     def start_daphne(self, port: int, host: str = "127.0.0.1") -> subprocess.Popen[bytes]:
         argv = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
         proc = self.spawn("daphne", [*argv, "outage_replay.asgi:application"])

@@ -12,12 +12,16 @@ from pathlib import Path
 
 from outage_replay.devstack import Stack
 
+# The embedded Redis's stack (None with an external REDIS_URL): tests may restart it.
+STACK: Stack | None = None
+
 
 def _start() -> None:
+    global STACK  # noqa: PLW0603 - one per test session
     if os.environ.get("REDIS_URL"):
         return
     state_dir = Path(tempfile.mkdtemp(prefix="outage-replay-test-"))
-    stack = Stack(state_dir=state_dir, log_dir=state_dir / "logs")
+    stack = STACK = Stack(state_dir=state_dir, log_dir=state_dir / "logs")
     os.environ["REDIS_URL"] = stack.start_redis()
     os.environ["OUTAGE_REPLAY_TEST_STATE"] = str(state_dir)
     atexit.register(stack.stop)

@@ -157,7 +157,12 @@ def run_execute(*, run_id: str) -> None:
     except SimulationFailed as exc:
         run_fail(run_id=run.id, error=str(exc))
         return
-    _run_finish(run=run, frame_digest=digest.hexdigest(), summary=simulation.summary())
+    try:
+        frame_digest, summary = simulation.outcome(digest)
+    except SimulationFailed as exc:
+        run_fail(run_id=run.id, error=str(exc))
+        return
+    _run_finish(run=run, frame_digest=frame_digest, summary=summary)
 
 
 def _run_start(*, run_id: str) -> Run | None:
@@ -279,5 +284,10 @@ class _Simulated:
                 f"The simulation stopped with an error: {type(exc).__name__}: {exc}"
             ) from exc
 
-    def summary(self) -> dict[str, Any]:
-        return {}
+    def outcome(self, digest: FrameStreamDigest) -> tuple[str, dict[str, Any]]:
+        """The frame digest and summary, once every chunk went by `digest`."""
+        result = self._simulation.result
+        if digest.hexdigest() != result.digest:  # the chunks must carry the frames exactly
+            raise SimulationFailed("The stored frames do not match the simulation's digest.")
+        summary = {"intervals": result.intervals, "milestones": result.milestones}
+        return result.digest, summary

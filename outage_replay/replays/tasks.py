@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -26,7 +27,7 @@ HARD_TIME_LIMIT_S = settings.RUN_HARD_TIME_LIMIT_S
 SOFT_TIME_LIMIT_S = max(5, HARD_TIME_LIMIT_S - max(5, HARD_TIME_LIMIT_S // 10))
 
 
-class RunTask(Task):
+class RunTask(DjangoTask):
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         run_id = args[0] if args else kwargs.get("run_id")
         if isinstance(exc, TimeLimitExceeded):
