@@ -16,9 +16,10 @@ MAX_CHUNKS_PER_RESPONSE = 64
 
 def run_get(*, run_id: uuid.UUID | str) -> Run | None:
     try:
-        return Run.objects.select_related("scenario").filter(pk=run_id).first()
-    except (ValueError, TypeError):  # not a uuid
+        run_id = uuid.UUID(str(run_id))
+    except ValueError:  # not a uuid: no such run
         return None
+    return Run.objects.select_related("scenario").filter(pk=run_id).first()
 
 
 def run_get_visible(*, run_id: uuid.UUID | str, user: Any, key: str | None = None) -> Run | None:

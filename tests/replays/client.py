@@ -59,7 +59,7 @@ class Viewer:
             try:
                 if await self._session(deadline, stop_after_chunks):
                     return
-            except (ConnectionClosed, OSError, InvalidStatus, asyncio.TimeoutError):
+            except (TimeoutError, ConnectionClosed, OSError, InvalidStatus):
                 await asyncio.sleep(0.2)  # Redis or daphne restarting: try again
         raise TimeoutError(f"run {self.run_id} not followed to its end in {timeout_s} s")
 

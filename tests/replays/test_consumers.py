@@ -1,0 +1,184 @@
+"""The run consumer in-process (WebsocketCommunicator) over the real Redis layer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from outage_replay.asgi import application
+from outage_replay.replays import services
+from outage_replay.replays.models import Run
+from outage_replay.replays.notify import announce
+from outage_replay.replays.wire import chunk_event
+
+from .conftest import make_scenario
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
+
+
+def connect(path: str) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, path, headers=ORIGIN)
+
+
+async def receive(ws: WebsocketCommunicator) -> dict[str, Any]:
+    return json.loads(await ws.receive_from(timeout=5))
+
+
+async def receive_all(ws: WebsocketCommunicator, *, until: str) -> list[dict[str, Any]]:
+    messages = [await receive(ws)]
+    while messages[-1]["type"] != until:
+        messages.append(await receive(ws))
+    return messages
+
+
+@database_sync_to_async
+def finished_run(**kwargs: Any) -> Run:
+    run, _ = services.run_create(scenario=make_scenario(**kwargs), fresh=True)
+    services.run_execute(run_id=str(run.id))
+    run.refresh_from_db()
+    return run
+
+
+def chunks_of(messages: list[dict[str, Any]]) -> list[int]:
+    return [m["index"] for m in messages if m["type"] == "chunk"]
+
+
+async def test_it_sends_meta_then_every_stored_chunk_then_the_status():
+    run = await finished_run()
+    ws = connect(f"/ws/runs/{run.id}/")
+    assert (await ws.connect())[0]
+    messages = await receive_all(ws, until="status")
+    assert messages[0]["type"] == "run" and messages[0]["run"]["status"] == "done"
+    assert chunks_of(messages) == list(range(9))
+    assert [m["seq"] for m in messages] == list(range(1, 12))
+    assert messages[-1] == {
+        "type": "status",
+        "seq": 11,
+        "status": "done",
+        "progress": 1.0,
+        "error": "",
+        "stored_seq_to": 2000,
+    }
+    assert all(len(json.dumps(m)) < 256 * 1024 for m in messages)
+    await ws.disconnect()
+
+
+async def test_it_resumes_after_the_last_frame_the_client_has():
+    run = await finished_run()
+    ws = connect(f"/ws/runs/{run.id}/?after_seq=1499")
+    await ws.connect()
+    messages = await receive_all(ws, until="status")
+    assert chunks_of(messages) == [6, 7, 8] and messages[1]["seq_from"] == 1500
+    await ws.disconnect()
+
+
+async def test_it_closes_with_4404_for_an_unknown_run():
+    for path in ("/ws/runs/00000000-0000-0000-0000-000000000000/", "/ws/runs/not-a-uuid/"):
+        ws = connect(path)
+        connected, _ = await ws.connect()
+        assert connected
+        assert (await ws.receive_output(timeout=5))["code"] == 4404
+
+
+async def test_it_requires_the_key_of_an_unlisted_scenario():
+    run = await finished_run(visibility="unlisted")
+    key = await database_sync_to_async(lambda: run.scenario.secret_key)()
+    for query in ("", "?key=wrong"):
+        ws = connect(f"/ws/runs/{run.id}/{query}")
+        await ws.connect()
+        assert (await ws.receive_output(timeout=5))["code"] == 4404
+    ws = connect(f"/ws/runs/{run.id}/?key={key}")
+    await ws.connect()
+    assert (await receive(ws))["type"] == "run"
+    await ws.disconnect()
+
+
+async def test_it_seeks_to_the_nearest_keyframe_and_the_deltas_up_to_then():
+    run = await finished_run()
+    ws = connect(f"/ws/runs/{run.id}/?after_seq=2000")
+    await ws.connect()
+    await receive_all(ws, until="status")
+    await ws.send_json_to({"type": "seek", "t_ms": 5_555_000})
+    seek = await receive(ws)
+    assert seek["type"] == "seek" and seek["t_ms"] == 5_555_000
+    assert seek["keyframe"]["seq"] == 500 and seek["keyframe"]["t_ms"] == 5_000_000
+    assert [d["seq"] for d in seek["deltas"]] == list(range(501, 556))
+    await ws.send_json_to({"type": "seek", "t_ms": 10**12})
+    assert (await receive(ws))["keyframe"]["seq"] == 2000
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("sent", "error"),
+    [
+        ("not json", "message is not valid JSON"),
+        ("[1]", 'message must be a JSON object like {"type": "seek", "t_ms": 0}'),
+        ('{"type": "play"}', "type: unknown message type 'play' (the only one is 'seek')"),
+        ('{"type": "seek"}', "t_ms: must be an integer ≥ 0 (milliseconds from the start)"),
+        (
+            '{"type": "seek", "t_ms": "5"}',
+            "t_ms: must be an integer ≥ 0 (milliseconds from the start)",
+        ),
+        (
+            '{"type": "seek", "t_ms": -1}',
+            "t_ms: must be an integer ≥ 0 (milliseconds from the start)",
+        ),
+        ("x" * 5000, "message too long (at most 4096 characters)"),
+    ],
+)
+async def test_it_answers_a_malformed_message_with_an_error_and_stays(sent, error):
+    run = await finished_run()
+    ws = connect(f"/ws/runs/{run.id}/?after_seq=2000")
+    await ws.connect()
+    previous = (await receive_all(ws, until="status"))[-1]["seq"]
+    await ws.send_to(text_data=sent)
+    reply = await receive(ws)
+    assert reply == {"type": "error", "seq": previous + 1, "message": error}
+    await ws.send_json_to({"type": "seek", "t_ms": 0})
+    assert (await receive(ws))["type"] == "seek"
+    await ws.disconnect()
+
+
+async def test_it_joins_a_live_run_without_gap_or_duplicate():
+    """Stored before the join, announced twice, announced out of order, never announced."""
+
+    @database_sync_to_async
+    def running_run() -> tuple[Run, list[dict[str, Any]]]:
+        from simulation import Simulation, parse_document
+
+        run, _ = services.run_create(scenario=make_scenario(), fresh=True)
+        Run.objects.filter(pk=run.pk).update(status="running")
+        run.refresh_from_db()
+        chunks = list(Simulation(parse_document(run.spec), run.seed).iter_chunks(250))
+        return run, chunks
+
+    store = database_sync_to_async(
+        lambda run, chunk: services._chunk_store(run=run, chunk=chunk, chunk_digest="x")
+    )
+    run, chunks = await running_run()
+    for chunk in chunks[:2]:
+        await store(run, chunk)
+    ws = connect(f"/ws/runs/{run.id}/")
+    await ws.connect()
+    joined = await receive_all(ws, until="status")
+    assert chunks_of(joined) == [0, 1] and joined[-1]["status"] == "running"
+    await store(run, chunks[2])
+    await database_sync_to_async(announce)(run, chunk_event(chunks[1]))  # a duplicate
+    await database_sync_to_async(announce)(run, chunk_event(chunks[2]))
+    assert (await receive(ws))["index"] == 2
+    await store(run, chunks[3])  # never announced
+    await store(run, chunks[4])
+    await database_sync_to_async(announce)(run, chunk_event(chunks[4]))
+    assert [(await receive(ws))["index"] for _ in range(2)] == [3, 4]
+    for chunk in chunks[5:]:
+        await store(run, chunk)
+    await database_sync_to_async(services._run_finish)(run=run, frame_digest="d", summary={})
+    tail = await receive_all(ws, until="status")
+    assert chunks_of(tail) == [5, 6, 7, 8] and tail[-1]["status"] == "done"
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()

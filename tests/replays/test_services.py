@@ -1,0 +1,150 @@
+"""Services in-process: execute, resume, rewrite, bound attempts, fail, create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from outage_replay.replays import services
+from outage_replay.replays.digests import FrameStreamDigest
+from outage_replay.replays.models import Run, RunChunk
+from outage_replay.replays.services import RunRequestError
+
+from .conftest import make_scenario
+
+pytestmark = pytest.mark.django_db
+
+
+def clean_digest(run: Run) -> str:
+    from simulation import Simulation, parse_document
+
+    return Simulation(parse_document(run.spec), run.seed).run().digest
+
+
+def stored_digest(run: Run) -> str:
+    stream = FrameStreamDigest()
+    for chunk in RunChunk.objects.filter(run=run).order_by("index"):
+        stream.add_chunk(chunk.to_dict())
+    return stream.hexdigest()
+
+
+def executed(scenario: Any, **kwargs: Any) -> Run:
+    run, _ = services.run_create(scenario=scenario, fresh=True, **kwargs)
+    services.run_execute(run_id=str(run.id))
+    run.refresh_from_db()
+    return run
+
+
+def test_it_stores_keyframed_chunks_and_the_clean_digest(scenario):
+    run = executed(scenario)
+    assert run.status == "done" and run.progress == 1.0 and run.attempts == 1
+    chunks = list(RunChunk.objects.filter(run=run).order_by("index"))
+    assert [c.index for c in chunks] == list(range(9)) and run.frames_total == 2001
+    for before, chunk in zip([None, *chunks], chunks, strict=False):
+        assert chunk.keyframe["seq"] == chunk.seq_from and len(chunk.deltas) < 250
+        assert chunk.seq_from == (before.seq_to + 1 if before else 0)
+    assert run.frame_digest == clean_digest(run) == stored_digest(run)
+    assert set(run.summary) == {"intervals", "milestones"}
+
+
+def test_it_resumes_a_run_interrupted_halfway_to_the_same_frames(scenario):
+    run = executed(scenario)
+    clean = {c.index: c.digest for c in RunChunk.objects.filter(run=run)}
+    RunChunk.objects.filter(run=run, index__gte=4).delete()
+    Run.objects.filter(pk=run.pk).update(status="running", frame_digest="", stored_seq_to=999)
+    services.run_execute(run_id=str(run.id))
+    run.refresh_from_db()
+    assert run.status == "done" and run.attempts == 2
+    assert {c.index: c.digest for c in RunChunk.objects.filter(run=run)} == clean
+    assert run.frame_digest == clean_digest(run) == stored_digest(run)
+
+
+def test_it_rewrites_a_stored_chunk_that_differs(scenario):
+    run = executed(scenario)
+    chunk = RunChunk.objects.get(run=run, index=2)
+    good = chunk.to_dict()
+    RunChunk.objects.filter(pk=chunk.pk).update(deltas=[], digest="tampered")
+    Run.objects.filter(pk=run.pk).update(status="running")
+    services.run_execute(run_id=str(run.id))
+    assert RunChunk.objects.get(run=run, index=2).to_dict() == good
+    assert stored_digest(run) == run.frame_digest
+
+
+def test_it_gives_up_after_the_maximum_number_of_attempts(scenario, settings):
+    run, _ = services.run_create(scenario=scenario)
+    Run.objects.filter(pk=run.pk).update(status="running", attempts=settings.RUN_MAX_ATTEMPTS)
+    services.run_execute(run_id=str(run.id))
+    run.refresh_from_db()
+    assert run.status == "failed" and run.error.startswith("Gave up after 3 attempts")
+    assert not RunChunk.objects.filter(run=run).exists()
+
+
+def test_it_fails_a_simulation_that_crashes_midway_and_never_shows_it_done(scenario, monkeypatch):
+    from simulation import Simulation
+
+    real = Simulation.iter_chunks
+
+    def crashing(self: Any, keyframe_every: int = 250, should_stop: Any = None) -> Any:
+        chunks = real(self, keyframe_every)
+        yield next(chunks)
+        yield next(chunks)
+        raise ZeroDivisionError("division by zero in a model")
+
+    monkeypatch.setattr(Simulation, "iter_chunks", crashing)  # the engine is not ours
+    run = executed(scenario)
+    assert run.status == "failed" and run.frame_digest == ""
+    assert run.error == (
+        "The simulation stopped with an error: ZeroDivisionError: division by zero in a model"
+    )
+    assert RunChunk.objects.filter(run=run).count() == 2
+
+
+def test_it_does_nothing_for_a_cancelled_run(scenario):
+    run, _ = services.run_create(scenario=scenario)
+    services.run_cancel(run=run)
+    services.run_execute(run_id=str(run.id))
+    run.refresh_from_db()
+    assert run.status == "cancelled" and run.attempts == 0
+    assert not RunChunk.objects.filter(run=run).exists()
+
+
+def test_it_reuses_an_identical_finished_run_unless_fresh(scenario):
+    done = executed(scenario)
+    again, created = services.run_create(scenario=scenario)
+    assert (again.pk, created) == (done.pk, False)
+    other_seed, created = services.run_create(scenario=scenario, seed=8)
+    assert created and other_seed.pk != done.pk
+    fresh, created = services.run_create(scenario=scenario, fresh=True)
+    assert created and fresh.pk not in {done.pk, other_seed.pk}
+
+
+def test_it_does_not_reuse_a_run_of_an_older_scenario_version(scenario):
+    from outage_replay.scenarios.services import scenario_bump_version
+
+    done = executed(scenario)
+    scenario_bump_version(scenario=scenario)
+    run, created = services.run_create(scenario=scenario)
+    assert created and run.pk != done.pk and run.scenario_version == done.scenario_version + 1
+
+
+def test_it_freezes_the_variant_into_the_spec():
+    scenario = make_scenario()
+    variant = {"mechanisms.queue.params.service_rate_per_s": 3.0}
+    run, _ = services.run_create(scenario=scenario, variant=variant)
+    assert run.spec["mechanisms"][0]["params"]["service_rate_per_s"] == 3.0
+    assert run.variant == variant and run.spec_digest
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"mechanisms.queue.params.service_rate_per_s": -1},
+        {"mechanisms.nope.params.x": 1},
+        {"nonsense": 1},
+    ],
+)
+def test_it_refuses_a_bad_variant_naming_the_field(variant):
+    with pytest.raises(RunRequestError) as refused:
+        services.run_create(scenario=make_scenario(), variant=variant)
+    assert refused.value.field == "variant" and str(refused.value).startswith("variant: ")
