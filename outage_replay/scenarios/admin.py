@@ -160,9 +160,18 @@ class ScenarioAdmin(admin.ModelAdmin):
                 if current.get(pk) != position:
                     model.objects.filter(pk=pk).update(position=position)
         # Belt and braces: the stored scenario must validate; otherwise roll it all back.
-        validate_document(scenario.to_spec())
-        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+        spec = scenario.to_spec()
+        validate_document(spec)
+        # The version counts changes to the document (what a run freezes), nothing else.
+        before = getattr(request, "_scenario_spec_before", None)
+        if change and before is not None and before != spec:
             scenario_bump_version(scenario=scenario)
+
+    def save_model(self, request: HttpRequest, obj: Scenario, form: Any, change: bool) -> None:
+        if change:
+            stored = Scenario.objects.get(pk=obj.pk)
+            request._scenario_spec_before = stored.to_spec()  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
 
     # -- extra pages -------------------------------------------------------------------
 

@@ -41,7 +41,9 @@ def _card(scenario: Scenario) -> dict[str, Any]:
     return {
         "scenario": scenario,
         "duration": format_duration(scenario.duration_s),
-        "date": clock.start if clock else None,
+        # Formatted here: the `date` filter would convert to the server's zone.
+        "date": f"{clock.start.day} {clock.start:%b %Y}" if clock else "",
+        "date_iso": clock.start.isoformat() if clock else "",
         "strip": status_strip(run=run, duration_s=scenario.duration_s) if run else [],
     }
 

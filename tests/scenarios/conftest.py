@@ -49,7 +49,9 @@ def small(db) -> Scenario:
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_superuser("editor", "e@example.com", "pw-editor-1")
+    return django_user_model.objects.create_superuser(
+        "editor", "e@example.com", None
+    )  # no hashing: fast
 
 
 @pytest.fixture
@@ -72,37 +74,74 @@ def _json(value: Any) -> str:
 
 
 ROW_FIELDS = {
-    "services": lambda s: {"key": s["id"], "name": s["name"], "group": s.get("group", ""),
-                           "description": s.get("description", "")}
-    | ({"illustrative": "on"} if s.get("illustrative") else {}),
-    "dependencies": lambda d: {"source": d["from"], "target": d["to"],
-                               "kind": d.get("kind", "hard"), "delay_s": d.get("delay_s", 0),
-                               "description": d.get("description", "")},
-    "mechanisms": lambda m: {"key": m["id"], "type": m["type"], "services": m["services"],
-                             "params": _json(m.get("params", {})),
-                             "description": m.get("description", "")},
-    "faults": lambda f: {"key": f["id"], "at_s": f["at_s"], "target": f["target"],
-                         "type": f["type"], "params": _json(f.get("params", {})),
-                         "description": f.get("description", "")},
-    "interventions": lambda i: {"key": i["id"], "at_s": i.get("at_s", ""),
-                                "when": _json(i.get("when")), "target": i["target"],
-                                "action": i["action"], "params": _json(i.get("params", {})),
-                                "label": i["label"]}
-    | ({"enabled": "on"} if i.get("enabled", True) else {}),
-    "milestones": lambda m: {"key": m["id"], "at_s": m["at_s"], "label": m["label"],
-                             "kind": m.get("kind", "reference"), "service": m.get("service", ""),
-                             "match": _json(m.get("match")), "source": m.get("source", ""),
-                             "tolerance_s": m.get("tolerance_s") or ""},
+    "services": lambda s: (
+        {
+            "key": s["id"],
+            "name": s["name"],
+            "group": s.get("group", ""),
+            "description": s.get("description", ""),
+        }
+        | ({"illustrative": "on"} if s.get("illustrative") else {})
+    ),
+    "dependencies": lambda d: {
+        "source": d["from"],
+        "target": d["to"],
+        "kind": d.get("kind", "hard"),
+        "delay_s": d.get("delay_s", 0),
+        "description": d.get("description", ""),
+    },
+    "mechanisms": lambda m: {
+        "key": m["id"],
+        "type": m["type"],
+        "services": m["services"],
+        "params": _json(m.get("params", {})),
+        "description": m.get("description", ""),
+    },
+    "faults": lambda f: {
+        "key": f["id"],
+        "at_s": f["at_s"],
+        "target": f["target"],
+        "type": f["type"],
+        "params": _json(f.get("params", {})),
+        "description": f.get("description", ""),
+    },
+    "interventions": lambda i: (
+        {
+            "key": i["id"],
+            "at_s": i.get("at_s", ""),
+            "when": _json(i.get("when")),
+            "target": i["target"],
+            "action": i["action"],
+            "params": _json(i.get("params", {})),
+            "label": i["label"],
+        }
+        | ({"enabled": "on"} if i.get("enabled", True) else {})
+    ),
+    "milestones": lambda m: {
+        "key": m["id"],
+        "at_s": m["at_s"],
+        "label": m["label"],
+        "kind": m.get("kind", "reference"),
+        "service": m.get("service", ""),
+        "match": _json(m.get("match")),
+        "source": m.get("source", ""),
+        "tolerance_s": m.get("tolerance_s") or "",
+    },
 }
 
 
 def admin_post_data(doc: dict[str, Any], visibility: str = "draft") -> dict[str, Any]:
     """The admin add form's POST for a whole document (every inline filled in)."""
     data: dict[str, Any] = {
-        "title": doc["title"], "slug": doc["slug"], "summary": doc.get("summary", ""),
-        "sources": json.dumps(doc.get("sources", [])), "timezone": doc["timezone"],
-        "start": doc["start"], "duration_s": doc["duration_s"],
-        "frame_interval_s": doc["frame_interval_s"], "seed": doc["seed"],
+        "title": doc["title"],
+        "slug": doc["slug"],
+        "summary": doc.get("summary", ""),
+        "sources": json.dumps(doc.get("sources", [])),
+        "timezone": doc["timezone"],
+        "start": doc["start"],
+        "duration_s": doc["duration_s"],
+        "frame_interval_s": doc["frame_interval_s"],
+        "seed": doc["seed"],
         "visibility": visibility,
     }
     for key in PART_DOCS:

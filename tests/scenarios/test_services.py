@@ -18,7 +18,7 @@ from simulation import parse_document
 from .conftest import BAD_DIR, LIBRARY_DIR, SMALL, bad_cases, row_counts
 
 pytestmark = pytest.mark.django_db
-SHIPPED = sorted(LIBRARY_DIR.glob("*.json")) + [SMALL]
+SHIPPED = [*sorted(LIBRARY_DIR.glob("*.json")), SMALL]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -79,7 +79,10 @@ def test_it_duplicates_as_a_draft_with_a_fresh_slug(small):
     assert copy.slug == "small-db-overload-copy" and copy.visibility == "draft"
     assert copy.secret_key != small.secret_key
     assert {**copy.to_spec(), "slug": "x", "title": "x"} == {
-        **small.to_spec(), "slug": "x", "title": "x"}
+        **small.to_spec(),
+        "slug": "x",
+        "title": "x",
+    }
     assert scenario_duplicate(scenario=small).slug == "small-db-overload-copy-2"
 
 
