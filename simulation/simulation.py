@@ -62,6 +62,7 @@ class Simulation:
         self.duration_ms = spec.duration_s * 1000
         self.frame_count = spec.duration_s // spec.frame_interval_s + 1
         self._trace_pos = 0
+        self._entries: dict[str, dict[str, Any]] = {}
         self._started = False
         self._result: Result | None = None
 
@@ -78,10 +79,7 @@ class Simulation:
         metrics = world.collect_metrics(t_ms)
         world.update_statuses(t_ms)
         world.fire_due_interventions(t_ms)
-        services = {
-            sid: {"status": world.status[sid], "error_rate": world.errors[sid]}
-            for sid in world.service_ids
-        }
+        services = self._service_entries()
         trace = world.engine.trace
         events = [e.to_dict() for e in trace[self._trace_pos:]]
         self._trace_pos = len(trace)
@@ -89,6 +87,16 @@ class Simulation:
         next_ms = t_ms + self.interval_ms
         if next_ms <= self.duration_ms:
             world.engine.schedule(next_ms, self._frame, PRIO_FRAME)
+
+    def _service_entries(self) -> dict[str, dict[str, Any]]:
+        """Per-service entries; unchanged entries are the same objects as last frame."""
+        world, cache = self.world, self._entries
+        for sid in world.service_ids:
+            entry = cache.get(sid)
+            status, error = world.status[sid], world.errors[sid]
+            if entry is None or entry["status"] != status or entry["error_rate"] != error:
+                cache[sid] = {"status": status, "error_rate": error}
+        return dict(cache)
 
     def _advance(self, until_seq: int, should_stop: Callable[[], bool] | None) -> None:
         """Run until frame `until_seq` has been recorded."""

@@ -30,6 +30,7 @@ from simulation.spec import Dependency, Fault, Intervention, Scenario
 
 SEVERITY = {"healthy": 0, "recovering": 1, "degraded": 2, "down": 3}
 SOFT_ERROR_SHARE = 0.25
+_HEALTHY = ("healthy", 0.0)
 
 
 class World:
@@ -45,7 +46,6 @@ class World:
             sid: [(0, "healthy", 0.0)] for sid in self.service_ids
         }
         self._history_t: dict[str, list[int]] = {sid: [0] for sid in self.service_ids}
-        self.metric_values: dict[str, Any] = {}
         self.signals: dict[str, float] = {}
         self._subscribers: dict[str, list[Callable[[float], None]]] = {}
         self.fired_ms: dict[str, int] = {}
@@ -56,6 +56,11 @@ class World:
             MECHANISM_TYPES[m.type](m, self) for m in spec.mechanisms
         ]
         self.by_id = {m.id: m for m in self.mechanisms}
+        self._plan = [(sid, tuple(self.deps_of.get(sid, ()))) for sid in self.order]
+        self._max_delay_ms = max((d.delay_s * 1000 for d in spec.dependencies), default=0)
+        self._last_own: dict[str, tuple[str, float]] | None = None
+        self._quiet_after_ms = -1
+        self.metrics_by_mechanism: dict[str, dict[str, Any]] = {}
 
     # -- World protocol used by mechanisms ----------------------------------
     def emit(self, actor: str, kind: str, text: str, service: str | None = None,
@@ -72,7 +77,8 @@ class World:
         return self.errors[service_id]
 
     def metric(self, name: str) -> Any:
-        return self.metric_values.get(name)
+        mechanism, _, key = name.partition(".")
+        return self.metrics_by_mechanism.get(mechanism, {}).get(key)
 
     def fired(self, intervention_id: str) -> bool:
         return intervention_id in self.fired_ms
@@ -128,12 +134,21 @@ class World:
 
     # -- per frame -----------------------------------------------------------
     def update_statuses(self, t_ms: int) -> None:
+        """Recompute every service's status; skipped when nothing can have changed."""
         own = self._own_contributions(t_ms)
-        for sid in self.order:
-            status, error = own.get(sid, ("healthy", 0.0))
-            for dep in self.deps_of.get(sid, ()):
+        if own == self._last_own and t_ms > self._quiet_after_ms:
+            return
+        self._last_own = own
+        changed = False
+        for sid, deps in self._plan:
+            status, error = own.get(sid, _HEALTHY)
+            for dep in deps:
                 status, error = _merge_dependency(status, error, dep, self._dep_state(dep, t_ms))
-            self._set_status(sid, status, round(min(1.0, error), 4), t_ms)
+            if status != self.status[sid] or error != self.errors[sid]:
+                self._set_status(sid, status, round(min(1.0, error), 4), t_ms)
+                changed = True
+        if changed:
+            self._quiet_after_ms = t_ms + self._max_delay_ms
 
     def _own_contributions(self, t_ms: int) -> dict[str, tuple[str, float]]:
         own: dict[str, tuple[str, float]] = {}
@@ -170,11 +185,8 @@ class World:
     def collect_metrics(self, t_ms: int) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for mechanism in self.mechanisms:
-            values = mechanism.metrics(t_ms)
-            out[mechanism.id] = values
-            prefix = mechanism.id + "."
-            for key, value in values.items():
-                self.metric_values[prefix + key] = value
+            out[mechanism.id] = mechanism.metrics(t_ms)
+        self.metrics_by_mechanism = out
         return out
 
     def fire_due_interventions(self, t_ms: int) -> None:

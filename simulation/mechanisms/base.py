@@ -72,7 +72,9 @@ class Mechanism:
         self.params = spec.params
         self.world = world
         self.engine = world.engine
-        self.rng = world.rng
+        # Each mechanism draws from its own stream, seeded from the run's one RNG in
+        # scenario order, so changing one mechanism does not reshuffle the others.
+        self.rng = random.Random(world.rng.getrandbits(64))
 
     @classmethod
     def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],

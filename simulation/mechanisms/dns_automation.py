@@ -63,6 +63,7 @@ class Enactor:
     state: str = "idle"
     delay_until_ms: int = 0
     lock_delay_s: float = 0.0
+    lock_jitter: float = 0.25
     blocked: bool = False
 
     @property
@@ -102,6 +103,8 @@ class DnsAutomation(Mechanism):
             "lock_delay_s": Param("float", 75.0, "s", "time per lock attempt while slowed",
                                   0, 86400),
             "duration_s": Param("float", 300.0, "s", "how long the slowdown lasts", 0, 86400),
+            "jitter": Param("float", 0.25, "fraction", "each attempt varies ± this share",
+                            0, 1),
         }
     }
     ACTIONS = {"restore_records": {}}
@@ -171,7 +174,7 @@ class DnsAutomation(Mechanism):
     # -- applying --------------------------------------------------------------
     def _lock_latency_ms(self, enactor: Enactor) -> int:
         if self.engine.now_ms < enactor.delay_until_ms:
-            return self.jitter_ms(enactor.lock_delay_s, 0.25)
+            return self.jitter_ms(enactor.lock_delay_s, enactor.lock_jitter)
         return self.jitter_ms(self.params["lock_s"], 0.5)
 
     def _try_lock(self, enactor: Enactor) -> None:
@@ -296,6 +299,7 @@ class DnsAutomation(Mechanism):
         for enactor in self.enactors:
             if enactor.name == params["enactor"]:
                 enactor.lock_delay_s = params["lock_delay_s"]
+                enactor.lock_jitter = params["jitter"]
                 enactor.delay_until_ms = self.engine.now_ms + int(params["duration_s"] * 1000)
                 self.world.emit(enactor.actor, "enactor.delayed",
                                 f"Enactor {enactor.name.upper()} starts seeing unusually high "

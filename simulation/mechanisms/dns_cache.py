@@ -16,7 +16,8 @@ nothing); each resolver has a fixed phase in its TTL cycle, so when the record e
 its good answer expires at the next multiple of ttl_s after that phase.
 
 Params: answer_signal (`<mechanism>.<signal>`), resolvers (count), ttl_s (s),
-negative_ttl_s (s), down_error_rate (fraction at which the service counts as down).
+negative_ttl_s (s), negative_ttl_min_s (s; resolvers cap negative TTLs differently, so
+each gets its own in [min, max] — this desynchronises them), down_error_rate (fraction at which the service counts as down).
 Action `override`: operators pin good answers (e.g. a temporary internal mitigation);
 `unpin` undoes it.
 Metrics: error_rate (fraction of resolvers holding no usable answer), negative (count),
@@ -42,6 +43,9 @@ class DnsCache(Mechanism):
         "ttl_s": Param("float", 60.0, "s", "TTL of a good answer", 0.001, 86400),
         "negative_ttl_s": Param("float", 900.0, "s", "how long an empty answer is cached",
                                 0.001, 86400),
+        "negative_ttl_min_s": Param("float", 0.0, "s", "if > 0, each resolver caps empty "
+                                    "answers at its own TTL, uniform in [this, negative_ttl_s]",
+                                    0, 86400),
         "down_error_rate": Param("float", 0.5, "fraction", "error rate counted as down",
                                  0.0, 1.0),
     }
@@ -54,6 +58,11 @@ class DnsCache(Mechanism):
         n = self.params["resolvers"]
         ttl_ms = self._ttl_ms()
         self.phase_ms = [self.rng.randrange(ttl_ms) for _ in range(n)]
+        neg_max, neg_min = self.params["negative_ttl_s"], self.params["negative_ttl_min_s"]
+        self.negative_ttl_ms = [
+            int((self.rng.uniform(neg_min, neg_max) if 0 < neg_min < neg_max else neg_max) * 1000)
+            for _ in range(n)
+        ]
         self.negative = [False] * n
         self.pending = [False] * n
         self.negative_count = 0
@@ -96,7 +105,7 @@ class DnsCache(Mechanism):
             self.negative[i] = True
             self.negative_count += 1
         self.pending[i] = True
-        self.engine.after(int(self.params["negative_ttl_s"] * 1000), self._expire_fn(i))
+        self.engine.after(self.negative_ttl_ms[i], self._expire_fn(i))
 
     def act(self, action: str, params: dict[str, Any]) -> None:
         self.pinned = action == "override"
