@@ -132,13 +132,14 @@ def mech(mid: str, mtype: str, services: list[str], params: dict, description: s
 MECHANISMS = [
     mech("ddb-dns", "dns_automation", ["ddb-dns"], {
         "enactors": 3, "endpoints": ["regional", "fips", "ipv6", "account"],
-        "planner_interval_s": 15, "poll_interval_s": 5, "lock_s": 0.2, "apply_s": 2.0,
-        "retry_backoff_s": 0.5, "cleanup_delay_s": 5, "cleanup_age_generations": 5,
+        "planner_interval_s": 30, "poll_interval_s": 10, "lock_s": 0.2, "apply_s": 2.0,
+        "retry_backoff_s": 0.5, "cleanup_delay_s": 5, "cleanup_age_generations": 2,
         "version_check": "once", "cleanup_protects_active": False,
     }, "Known (AWS): one Planner, three independent Enactors, endpoints regional/FIPS/IPv6/"
        "account-specific, a once-per-pass staleness check, clean-up of much older "
-       "generations. OURS (AWS published none): a plan every 15 s, 2 s per Route 53 "
-       "transaction, clean-up of plans > 5 generations (75 s) older, 5 s clean-up scan."),
+       "generations. OURS (AWS published none): a plan every 30 s, Enactors poll every 10 s, "
+       "2 s per Route 53 transaction, clean-up of plans more than 2 generations (60 s) "
+       "older, 5 s clean-up scan. A finer Planner period only costs run time."),
     mech("ddb-resolvers", "dns_cache", ["dynamodb"], {
         "answer_signal": "ddb-dns.answer", "resolvers": 200, "ttl_s": 60,
         "negative_ttl_s": 900, "negative_ttl_min_s": 60,
@@ -163,7 +164,8 @@ MECHANISMS = [
     mech("ec2-throttle", "request_throttle", ["ec2"], {
         "demand_per_s": 100, "retry_share": 0.9, "retry_interval_s": 60,
     }, "EC2 API request throttling ('request limit exceeded'). OURS: demand 100 calls/s "
-       "(a unit), 90% of rejected calls retried after ~60 s."),
+       "(a unit), 90% of rejected calls retried after ~60 s; throttled to 20% of demand at "
+       "04:14 and raised linearly to 130% over 3 h from 11:23 (AWS: 'gradually')."),
     mech("netmgr", "work_queue", ["ec2-netmgr"], {
         "gate": {"metric": "dwfm.leased_fraction", "op": ">=", "value": 1},
         "held_per_s": 3.6, "arrival_per_s": 6, "release_per_s": 5.9,
@@ -175,12 +177,12 @@ MECHANISMS = [
        "'degraded' above 10 min latency, 'normal' below 2 min."),
     mech("nlb-hc", "health_check_failover", ["nlb"], {
         "unready_metric": "netmgr.unready", "target_fraction": 0.3, "base_load": 0.6,
-        "flap_load": 0.001, "load_balancers": 50, "azs": 3, "failover_rate_per_s": 0.002,
+        "flap_load": 0.0015, "load_balancers": 50, "azs": 3, "failover_rate_per_s": 0.002,
         "return_rate_per_s": 0.01, "load_fraction": 0.75,
     }, "Known (AWS): checks flapped for instances whose network state had not propagated; "
        "checker load rose; automatic AZ failover removed healthy capacity; disabling it at "
        "09:36 ended the errors. OURS: 30% of unready instances are NLB targets, each adds "
-       "0.1% checker load; traffic needs 75% of capacity."),
+       "0.15% checker load; traffic needs 75% of capacity."),
     mech("lambda-sqs", "stuck_until_operator", ["lambda"], {
         "trigger": {"service": "dynamodb", "status": "down", "for_s": 600},
         "stuck_status": "degraded", "stuck_error_rate": 0.2, "backlog_per_s": 1,
@@ -192,10 +194,10 @@ MECHANISMS = [
         "demand": 0.7, "erode_when": {"service": "nlb", "status": ["degraded", "down"]},
         "erode_per_s": 0.00007,
         "restore_when": {"service": "ec2-netmgr", "status": "healthy"},
-        "restore_per_s": 0.00003,
+        "restore_per_s": 0.00006,
     }, "Known (AWS, unconfirmed): NLB health-check failures terminated Lambda's internal "
        "instances, leaving it under-scaled (07:04) until EC2 launches worked. OURS: 0.007%/s "
-       "capacity lost while NLB is failing, rebuilt at 0.003%/s once launched instances get "
+       "capacity lost while NLB is failing, rebuilt at 0.006%/s once launched instances get "
        "network."),
     mech("redshift-hosts", "stuck_until_operator", ["redshift"], {
         "trigger": {"service": "dynamodb", "status": "down", "for_s": 3600},
@@ -211,9 +213,9 @@ MECHANISMS = [
 FAULTS = [{
     "id": "enactor-a-delay", "at_s": t("23:47", 19), "type": "enactor_delay",
     "target": "ddb-dns",
-    "params": {"enactor": "a", "lock_delay_s": 95, "duration_s": 600, "jitter": 0.05},
+    "params": {"enactor": "a", "lock_delay_s": 100, "duration_s": 600, "jitter": 0.05},
     "description": "AWS: 'unusually high delays' for one Enactor just before 23:48 (DAT453: "
-                   "while acquiring the lock). The 95 s (±5%) per lock attempt is our choice. The "
+                   "while acquiring the lock). The 100 s (±5%) per lock attempt is our choice. The "
                    "race itself is not scripted.",
 }]
 
@@ -253,7 +255,7 @@ INTERVENTIONS = [
        {"service": "nlb", "status": ["degraded", "down", "recovering"]}),
     iv("ec2-relax", "11:23", "relax", "ec2-throttle",
        "Engineers start relaxing EC2 request throttles",
-       {"intervention": "ec2-api-throttle"}, {"ramp_s": 7200, "to_limit_per_s": 0}),
+       {"intervention": "ec2-api-throttle"}, {"ramp_s": 10800, "to_limit_per_s": 130}),
     iv("nlb-enable-failover", "14:09", "enable_failover", "nlb-hc",
        "Automatic NLB health-check failover re-enabled",
        {"metric": "nlb-hc.failover_enabled", "op": "==", "value": False}),
@@ -369,7 +371,7 @@ MILESTONES = [
     ms("ec2-recovery-start", "12:01", "EC2: 'Recovery started at 12:01 PM'", "ec2",
        "reference", None, "Q"),
     ms("connect-restored", "13:20", "Connect restored as Lambda invocation errors recover",
-       "connect", "emergent", edge("connect", "healthy", "enter", LATE), "S×2"),
+       "connect", "emergent", edge("connect", "healthy", "enter", 30000), "S×2"),
     ms("ec2-recovered", "13:50", "All EC2 APIs and launches normal", "ec2", "emergent",
        edge("ec2", "healthy", "enter", LATE), "P, Q, S×4"),
     ms("nlb-failover-on", "14:09", "Automatic NLB health-check failover re-enabled", "nlb",
