@@ -11,6 +11,7 @@ is saved unless the whole scenario is valid; the user's input stays in the form.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -106,6 +107,17 @@ class AuthoringContext:
                     self.main_form.add_error(field, text)
 
 
+class OptionalJSONField(forms.JSONField):
+    """JSON that may be left empty (None), shown as an empty box rather than `null`."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return "" if value is None else super().prepare_value(value)
+
+
+SMALL_TEXT = forms.Textarea(attrs={"rows": 2, "cols": 28})
+JSON_WIDGET = forms.Textarea(attrs={"rows": 3, "cols": 34, "class": "json-input"})
+
+
 def _context_of(form: forms.BaseForm) -> AuthoringContext | None:
     return getattr(form, "admin_context", None)
 
@@ -117,6 +129,7 @@ class ScenarioForm(forms.ModelForm):
         model = Scenario
         fields = "__all__"
         widgets = {  # noqa: RUF012
+            "title": forms.TextInput(attrs={"class": "vLargeTextField", "size": 90}),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "sources": forms.Textarea(attrs={"rows": 3, "class": "json-input"}),
         }
@@ -175,6 +188,18 @@ class PartForm(forms.ModelForm):
         super().__init__(*args, **kw)
         self.admin_context = admin_context
         clock = admin_context.clock if admin_context else None
+        for name, field in self.fields.items():
+            if name == "description":
+                field.widget = copy.deepcopy(SMALL_TEXT)
+            elif name in ("params", "when", "match"):
+                field.widget = copy.deepcopy(JSON_WIDGET)
+                if name != "params":
+                    self.fields[name] = OptionalJSONField(
+                        required=False,
+                        widget=JSON_WIDGET,
+                        label=field.label,
+                        help_text=field.help_text,
+                    )
         for name in self.time_fields:
             model_field = self.fields[name]
             self.fields[name] = ScenarioTimeField(
@@ -219,9 +244,6 @@ class MechanismForm(PartForm):
         required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-checks"})
     )
 
-    class Meta:
-        widgets = {"params": forms.Textarea(attrs={"rows": 4, "class": "json-input"})}  # noqa: RUF012
-
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         current = self.instance.services if self.instance.pk else []
@@ -241,9 +263,6 @@ class MechanismForm(PartForm):
 class FaultForm(PartForm):
     time_fields = ("at_s",)
 
-    class Meta:
-        widgets = {"params": forms.Textarea(attrs={"rows": 2, "class": "json-input"})}  # noqa: RUF012
-
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.reference("target", "mechanisms")
@@ -252,12 +271,6 @@ class FaultForm(PartForm):
 class InterventionForm(PartForm):
     time_fields = ("at_s",)
 
-    class Meta:
-        widgets = {  # noqa: RUF012
-            "params": forms.Textarea(attrs={"rows": 2, "class": "json-input"}),
-            "when": forms.Textarea(attrs={"rows": 2, "class": "json-input"}),
-        }
-
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.reference("target", "mechanisms")
@@ -265,9 +278,6 @@ class InterventionForm(PartForm):
 
 class MilestoneForm(PartForm):
     time_fields = ("at_s",)
-
-    class Meta:
-        widgets = {"match": forms.Textarea(attrs={"rows": 2, "class": "json-input"})}  # noqa: RUF012
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

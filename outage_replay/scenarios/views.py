@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from .clock import Clock, format_duration
+from .describe import describe_condition
 from .models import Scenario, Visibility
 from .selectors import run_latest_done, scenario_get_visible, scenario_list_public, status_strip
 from .services import scenario_export
@@ -93,7 +94,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         key=lambda m: m["at_s"],
     )
-    interventions = [{**i, "moment": _moment(clock, i.get("at_s"))} for i in spec["interventions"]]
+    labels = {i["id"]: i["label"] for i in spec["interventions"]}
+    interventions = [
+        {
+            **i,
+            "moment": _moment(clock, i.get("at_s")),
+            "condition": describe_condition(i["when"], names, labels) if i.get("when") else "",
+        }
+        for i in spec["interventions"]
+    ]
     run = run_latest_done(scenario=scenario)
     context = {
         "scenario": scenario,

@@ -35,6 +35,7 @@ def test_it_shows_the_scenario_page(client, small):
     assert "Oct 19 23:41:40" in html  # a milestone in scenario wall-clock time
     assert 'title="2025-10-20 06:41:40 UTC"' in html
     assert "Operators shed half the load" in html and "Flush the queue" in html
+    assert "When Database is down for 10m" in html
     assert 'href="https://example.com/postmortem"' in html
 
 
