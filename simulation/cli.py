@@ -96,7 +96,7 @@ def _delta(delta_s: float | None) -> str:
     if delta_s is None:
         return ""
     sign = "+" if delta_s >= 0 else "-"
-    minutes, seconds = divmod(int(round(abs(delta_s))), 60)
+    minutes, seconds = divmod(round(abs(delta_s)), 60)
     return f"{sign}{minutes}m{seconds:02d}s"
 
 
@@ -106,21 +106,38 @@ def format_table(spec: Scenario, summary: dict[str, Any]) -> str:
         sim = _clock(spec, m["sim_s"]) if m["kind"] != "reference" else ""
         if m["kind"] != "reference" and m["sim_s"] is None:
             sim = "never"
-        rows.append((_clock(spec, m["real_s"]), sim, _delta(m["delta_s"]), m["kind"],
-                     m["service"] or "", m["label"]))
+        rows.append(
+            (
+                _clock(spec, m["real_s"]),
+                sim,
+                _delta(m["delta_s"]),
+                m["kind"],
+                m["service"] or "",
+                m["label"],
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
-             for r in rows]
-    emergent = [abs(m["delta_s"]) for m in summary["milestones"]
-                if m["kind"] == "emergent" and m["delta_s"] is not None]
-    missing = sum(1 for m in summary["milestones"]
-                  if m["kind"] == "emergent" and m["sim_s"] is None)
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+        for r in rows
+    ]
+    emergent = [
+        abs(m["delta_s"])
+        for m in summary["milestones"]
+        if m["kind"] == "emergent" and m["delta_s"] is not None
+    ]
+    missing = sum(
+        1 for m in summary["milestones"] if m["kind"] == "emergent" and m["sim_s"] is None
+    )
     median = f"{statistics.median(emergent) / 60:.1f} min" if emergent else "n/a"
     lines.append("")
-    lines.append(f"{spec.title} — seed {summary['seed']}, {summary['frames']} frames, "
-                 f"{summary['events']} events, {summary['wall_ms']} ms")
-    lines.append(f"emergent milestones: {len(emergent)} happened, {missing} never; "
-                 f"median |Δ| {median}")
+    lines.append(
+        f"{spec.title} — seed {summary['seed']}, {summary['frames']} frames, "
+        f"{summary['events']} events, {summary['wall_ms']} ms"
+    )
+    lines.append(
+        f"emergent milestones: {len(emergent)} happened, {missing} never; median |Δ| {median}"
+    )
     lines.append(f"digest {summary['digest']}")
     return "\n".join(lines)
 

@@ -70,23 +70,31 @@ def validate(
         if not isinstance(cond["event"], str):
             errors.append((f"{path}.event", "must be a string"))
     else:
-        errors.append((path, "must have service+status, metric, intervention" + (
-            " or event" if match else ", all, any or not")))
+        errors.append(
+            (
+                path,
+                "must have service+status, metric, intervention"
+                + (" or event" if match else ", all, any or not"),
+            )
+        )
     for key in ("for_s", "after_s"):
         value = cond.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                                  or value < 0):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
             errors.append((f"{path}.{key}", "must be an integer ≥ 0"))
 
 
-def _check_keys(path: str, cond: dict[str, Any], allowed: set[str],
-                errors: list[tuple[str, str]]) -> None:
+def _check_keys(
+    path: str, cond: dict[str, Any], allowed: set[str], errors: list[tuple[str, str]]
+) -> None:
     for key in sorted(set(cond) - allowed):
         errors.append((f"{path}.{key}", "unknown field"))
 
 
-def _validate_compound(path: str, cond: dict[str, Any], ctx: Context,
-                       errors: list[tuple[str, str]]) -> None:
+def _validate_compound(
+    path: str, cond: dict[str, Any], ctx: Context, errors: list[tuple[str, str]]
+) -> None:
     if len(cond) != 1:
         errors.append((path, "all/any/not must be the only field"))
         return
@@ -101,8 +109,9 @@ def _validate_compound(path: str, cond: dict[str, Any], ctx: Context,
         validate(f"{path}.{key}[{i}]", item, ctx, errors)
 
 
-def _validate_service(path: str, cond: dict[str, Any], ctx: Context,
-                      errors: list[tuple[str, str]], extra: set[str]) -> None:
+def _validate_service(
+    path: str, cond: dict[str, Any], ctx: Context, errors: list[tuple[str, str]], extra: set[str]
+) -> None:
     _check_keys(path, cond, {"service", "status"} | extra, errors)
     if cond["service"] not in ctx.services:
         errors.append((f"{path}.service", "unknown service id"))
@@ -113,8 +122,9 @@ def _validate_service(path: str, cond: dict[str, Any], ctx: Context,
         errors.append((f"{path}.edge", "must be enter or exit"))
 
 
-def _validate_metric(path: str, cond: dict[str, Any], ctx: Context,
-                     errors: list[tuple[str, str]], extra: set[str]) -> None:
+def _validate_metric(
+    path: str, cond: dict[str, Any], ctx: Context, errors: list[tuple[str, str]], extra: set[str]
+) -> None:
     _check_keys(path, cond, {"metric", "op", "value"} | extra, errors)
     name = cond["metric"]
     mech, _, key = name.partition(".") if isinstance(name, str) else ("", "", "")
@@ -188,8 +198,8 @@ def _hold_for(base: Check, for_ms: int) -> Check:
         if not base(w, t):
             since[0] = None
             return False
-        if since[0] is None:
-            since[0] = t
-        return t - since[0] >= for_ms
+        start = since[0] if since[0] is not None else t
+        since[0] = start
+        return t - start >= for_ms
 
     return check

@@ -38,24 +38,33 @@ class ExploreConfig:
     cleanup_protects_active: bool = False
 
     @classmethod
-    def from_settings(cls, enactors: int, plans: int, endpoints: int,
-                      settings: dict[str, object]) -> ExploreConfig:
+    def from_settings(
+        cls, enactors: int, plans: int, endpoints: int, settings: dict[str, object]
+    ) -> ExploreConfig:
         values: dict[str, Any] = {}
         errors = []
         for path, value in settings.items():
             name = path.rsplit(".", 1)[-1]
-            if name == "version_check" and value in ("once", "per_write"):
-                values[name] = value
-            elif name == "cleanup_protects_active" and isinstance(value, bool):
-                values[name] = value
-            elif name == "cleanup_age_generations" and isinstance(value, int) and value >= 0:
+            if (
+                (name == "version_check" and value in ("once", "per_write"))
+                or (name == "cleanup_protects_active" and isinstance(value, bool))
+                or (name == "cleanup_age_generations" and isinstance(value, int) and value >= 0)
+            ):
                 values[name] = value
             else:
-                errors.append((path, "explore accepts version_check=once|per_write, "
-                                     "cleanup_protects_active=true|false, "
-                                     "cleanup_age_generations=N"))
-        for name, value, hi in (("enactors", enactors, 4), ("plans", plans, 6),
-                                ("endpoints", endpoints, 4)):
+                errors.append(
+                    (
+                        path,
+                        "explore accepts version_check=once|per_write, "
+                        "cleanup_protects_active=true|false, "
+                        "cleanup_age_generations=N",
+                    )
+                )
+        for name, value, hi in (
+            ("enactors", enactors, 4),
+            ("plans", plans, 6),
+            ("endpoints", endpoints, 4),
+        ):
             if not 1 <= value <= hi:
                 errors.append((name, f"must be between 1 and {hi}"))
         if errors:
@@ -73,8 +82,14 @@ class State:
     index: list[int]
 
     def copy(self) -> State:
-        return State(self.newest, set(self.plans), list(self.records), list(self.pc),
-                     list(self.plan), list(self.index))
+        return State(
+            self.newest,
+            set(self.plans),
+            list(self.records),
+            list(self.pc),
+            list(self.plan),
+            list(self.index),
+        )
 
 
 @dataclass
@@ -85,15 +100,21 @@ class Report:
     counterexample: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"config": self.config.__dict__, "schedules": self.schedules,
-                "empty": self.empty, "counterexample": self.counterexample}
+        return {
+            "config": self.config.__dict__,
+            "schedules": self.schedules,
+            "empty": self.empty,
+            "counterexample": self.counterexample,
+        }
 
     def format(self) -> str:
         c = self.config
-        lines = [f"{c.enactors} Enactors, {c.plans} plans, {c.endpoints} endpoints, "
-                 f"version_check={c.version_check}, cleanup_protects_active="
-                 f"{str(c.cleanup_protects_active).lower()}",
-                 f"{self.schedules} schedules, {self.empty} end with an EMPTY record"]
+        lines = [
+            f"{c.enactors} Enactors, {c.plans} plans, {c.endpoints} endpoints, "
+            f"version_check={c.version_check}, cleanup_protects_active="
+            f"{str(c.cleanup_protects_active).lower()}",
+            f"{self.schedules} schedules, {self.empty} end with an EMPTY record",
+        ]
         if self.counterexample:
             lines.append("counterexample:")
             lines += [f"  {i + 1:2d}. {s}" for i, s in enumerate(self.counterexample)]
@@ -102,8 +123,14 @@ class Report:
 
 def explore(config: ExploreConfig) -> Report:
     report = Report(config)
-    start = State(1, {1}, [1] * config.endpoints, ["idle"] * config.enactors,
-                  [0] * config.enactors, [0] * config.enactors)
+    start = State(
+        1,
+        {1},
+        [1] * config.endpoints,
+        ["idle"] * config.enactors,
+        [0] * config.enactors,
+        [0] * config.enactors,
+    )
     _walk(config, start, [], report)
     return report
 
@@ -115,12 +142,12 @@ def _walk(config: ExploreConfig, state: State, trail: list[str], report: Report)
         if any(r not in state.plans for r in state.records):
             report.empty += 1
             if not report.counterexample:
-                report.counterexample = trail + [_final(state)]
+                report.counterexample = [*trail, _final(state)]
         return
     for step in steps:
         nxt = state.copy()
         text = _step(config, nxt, step)
-        _walk(config, nxt, trail + [text], report)
+        _walk(config, nxt, [*trail, text], report)
 
 
 def _enabled(config: ExploreConfig, state: State) -> list[Step]:
@@ -170,7 +197,7 @@ def _apply(config: ExploreConfig, s: State, e: int, i: int) -> str:
     s.index[e] = i + 1
     if s.index[e] == len(s.records):
         s.pc[e] = "cleanup"
-    stale = " (OVERWRITES newer plan %d)" % current if plan < current else ""
+    stale = f" (OVERWRITES newer plan {current})" if plan < current else ""
     return f"Enactor {_name(e)} writes plan {plan} to endpoint {i}{stale}"
 
 
@@ -184,6 +211,8 @@ def _cleanup(config: ExploreConfig, s: State, e: int) -> str:
 
 
 def _final(s: State) -> str:
-    shown = ", ".join(f"endpoint {i}: " + ("EMPTY" if r not in s.plans else f"plan {r}")
-                      for i, r in enumerate(s.records))
+    shown = ", ".join(
+        f"endpoint {i}: " + ("EMPTY" if r not in s.plans else f"plan {r}")
+        for i, r in enumerate(s.records)
+    )
     return f"end: {shown}"

@@ -23,16 +23,18 @@ def milestone_rows(spec: Scenario, world: Any, deltas: list[Frame]) -> list[dict
     for m in spec.milestones:
         sim_ms = find_ms(m, world, deltas) if m.match is not None else None
         sim_s = None if sim_ms is None else round(sim_ms / 1000, 3)
-        rows.append({
-            "id": m.id,
-            "label": m.label,
-            "service": m.service,
-            "kind": m.kind,
-            "real_s": m.at_s,
-            "sim_s": sim_s,
-            "delta_s": None if sim_s is None else round(sim_s - m.at_s, 3),
-            "source": m.source,
-        })
+        rows.append(
+            {
+                "id": m.id,
+                "label": m.label,
+                "service": m.service,
+                "kind": m.kind,
+                "real_s": m.at_s,
+                "sim_s": sim_s,
+                "delta_s": None if sim_s is None else round(sim_s - m.at_s, 3),
+                "source": m.source,
+            }
+        )
     return rows
 
 
@@ -78,8 +80,9 @@ def _find_metric(match: dict[str, Any], deltas: list[Frame], after_ms: int) -> i
     return None
 
 
-def _find_edge(match: dict[str, Any], history: list[tuple[int, str, float]],
-               after_ms: int) -> int | None:
+def _find_edge(
+    match: dict[str, Any], history: list[tuple[int, str, float]], after_ms: int
+) -> int | None:
     wanted = match["status"] if isinstance(match["status"], list) else [match["status"]]
     exit_edge = match.get("edge", "enter") == "exit"
     previous = history[0][1]

@@ -31,8 +31,13 @@ class FrameRecorder:
         self._services: dict[str, dict[str, Any]] = {}
         self._metrics: dict[str, dict[str, Any]] = {}
 
-    def add(self, t_ms: int, services: dict[str, dict[str, Any]],
-            metrics: dict[str, dict[str, Any]], events: list[dict[str, Any]]) -> Frame:
+    def add(
+        self,
+        t_ms: int,
+        services: dict[str, dict[str, Any]],
+        metrics: dict[str, dict[str, Any]],
+        events: list[dict[str, Any]],
+    ) -> Frame:
         seq = len(self.deltas)
         changed_services = _changed(self._services, services)
         changed_metrics = _changed(self._metrics, metrics)
@@ -53,8 +58,9 @@ class FrameRecorder:
         return self._hash.hexdigest()
 
 
-def _changed(state: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
-             ) -> dict[str, dict[str, Any]]:
+def _changed(
+    state: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for key, entry in new.items():
         old = state.get(key)

@@ -42,7 +42,7 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def check_value(param: Param, value: Any) -> tuple[Any, str | None]:
+def check_value(param: Param, value: Any) -> tuple[Any, str | None]:  # noqa: PLR0911, PLR0912
     """Return (normalised value, error message or None)."""
     kind = param.kind
     if kind == "bool":

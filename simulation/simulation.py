@@ -81,7 +81,7 @@ class Simulation:
         world.fire_due_interventions(t_ms)
         services = self._service_entries()
         trace = world.engine.trace
-        events = [e.to_dict() for e in trace[self._trace_pos:]]
+        events = [e.to_dict() for e in trace[self._trace_pos :]]
         self._trace_pos = len(trace)
         self.recorder.add(t_ms, services, metrics, events)
         next_ms = t_ms + self.interval_ms
@@ -110,8 +110,9 @@ class Simulation:
             self._result = self._finish()
         return self._result
 
-    def iter_chunks(self, keyframe_every: int = 250,
-                    should_stop: Callable[[], bool] | None = None) -> Iterator[dict[str, Any]]:
+    def iter_chunks(
+        self, keyframe_every: int = 250, should_stop: Callable[[], bool] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Yield chunks of ≤ `keyframe_every` frames, each opening with a keyframe."""
         if keyframe_every < 1:
             raise ValueError("keyframe_every must be ≥ 1")
@@ -120,7 +121,7 @@ class Simulation:
             seq_to = min(seq_from + keyframe_every, self.frame_count) - 1
             if self._result is None:
                 self._advance(seq_to, should_stop)
-            yield make_chunk(index, state, self.recorder.deltas[seq_from:seq_to + 1])
+            yield make_chunk(index, state, self.recorder.deltas[seq_from : seq_to + 1])
         self.run(should_stop)
 
     @property

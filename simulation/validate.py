@@ -33,9 +33,22 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 TZ_RE = re.compile(r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")
 TOP_KEYS = {
-    "format", "slug", "title", "summary", "sources", "timezone", "start", "duration_s",
-    "frame_interval_s", "seed", "services", "dependencies", "mechanisms", "faults",
-    "interventions", "milestones",
+    "format",
+    "slug",
+    "title",
+    "summary",
+    "sources",
+    "timezone",
+    "start",
+    "duration_s",
+    "frame_interval_s",
+    "seed",
+    "services",
+    "dependencies",
+    "mechanisms",
+    "faults",
+    "interventions",
+    "milestones",
 }
 Errors = list[tuple[str, str]]
 
@@ -56,19 +69,29 @@ def parse_document(doc: object) -> Scenario:
     faults = _faults(doc.get("faults", []), mechs, duration_s, errors)
     raw_interventions = doc.get("interventions", [])
     iids = frozenset(_ids(raw_interventions))
-    ctx = conditions.Context(sids, {m.id: MECHANISM_TYPES[m.type].METRICS for m in mechs
-                                    if m.type in MECHANISM_TYPES}, iids)
+    ctx = conditions.Context(
+        sids,
+        {m.id: MECHANISM_TYPES[m.type].METRICS for m in mechs if m.type in MECHANISM_TYPES},
+        iids,
+    )
     _check_mechanism_refs(mechs, ctx, errors)
     interventions = _interventions(raw_interventions, mechs, ctx, duration_s, errors)
     milestones = _milestones(doc.get("milestones", []), ctx, errors)
     if len(faults) + len(interventions) + len(milestones) > LIMITS["max_events"]:
-        errors.append(("faults", f"faults + interventions + milestones must be ≤ "
-                                 f"{LIMITS['max_events']}"))
+        errors.append(
+            ("faults", f"faults + interventions + milestones must be ≤ {LIMITS['max_events']}")
+        )
     if errors:
         raise ScenarioError(errors)
-    return Scenario(services=tuple(services), dependencies=tuple(deps),
-                    mechanisms=tuple(mechs), faults=tuple(faults),
-                    interventions=tuple(interventions), milestones=tuple(milestones), **head)
+    return Scenario(
+        services=tuple(services),
+        dependencies=tuple(deps),
+        mechanisms=tuple(mechs),
+        faults=tuple(faults),
+        interventions=tuple(interventions),
+        milestones=tuple(milestones),
+        **head,
+    )
 
 
 # -- helpers -------------------------------------------------------------------
@@ -77,8 +100,7 @@ def _unknown(path: str, obj: dict[str, Any], allowed: set[str], errors: Errors) 
         errors.append((f"{path}.{key}" if path else key, "unknown field"))
 
 
-def _str(path: str, value: Any, errors: Errors, required: bool = True, default: str = ""
-         ) -> str:
+def _str(path: str, value: Any, errors: Errors, required: bool = True, default: str = "") -> str:
     if value is None and not required:
         return default
     if not isinstance(value, str) or (required and not value.strip()):
@@ -119,8 +141,9 @@ def _list(path: str, value: Any, errors: Errors, limit: int) -> list[Any]:
     return value
 
 
-def _items(path: str, value: Any, errors: Errors, limit: int, allowed: set[str]
-           ) -> list[tuple[str, dict[str, Any]]]:
+def _items(
+    path: str, value: Any, errors: Errors, limit: int, allowed: set[str]
+) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for i, item in enumerate(_list(path, value, errors, limit)):
         item_path = f"{path}[{i}]"
@@ -184,8 +207,12 @@ def _header(doc: dict[str, Any], errors: Errors) -> dict[str, Any]:
 def _sources(value: Any, errors: Errors) -> list[Source]:
     out = []
     for path, item in _items("sources", value, errors, 100, {"title", "url"}):
-        out.append(Source(_str(f"{path}.title", item.get("title"), errors),
-                          _str(f"{path}.url", item.get("url"), errors, required=False)))
+        out.append(
+            Source(
+                _str(f"{path}.title", item.get("title"), errors),
+                _str(f"{path}.url", item.get("url"), errors, required=False),
+            )
+        )
     return out
 
 
@@ -197,14 +224,17 @@ def _services(value: Any, errors: Errors) -> list[Service]:
     out = []
     allowed = {"id", "name", "group", "description", "illustrative"}
     for path, item in _items("services", value, errors, LIMITS["max_services"], allowed):
-        out.append(Service(
-            id=_id(f"{path}.id", item.get("id"), seen, errors),
-            name=_str(f"{path}.name", item.get("name"), errors),
-            group=_str(f"{path}.group", item.get("group"), errors, required=False),
-            description=_str(f"{path}.description", item.get("description"), errors,
-                             required=False),
-            illustrative=_bool(f"{path}.illustrative", item.get("illustrative"), errors, False),
-        ))
+        out.append(
+            Service(
+                id=_id(f"{path}.id", item.get("id"), seen, errors),
+                name=_str(f"{path}.name", item.get("name"), errors),
+                group=_str(f"{path}.group", item.get("group"), errors, required=False),
+                description=_str(
+                    f"{path}.description", item.get("description"), errors, required=False
+                ),
+                illustrative=_bool(f"{path}.illustrative", item.get("illustrative"), errors, False),
+            )
+        )
     if not out and isinstance(value, list):
         errors.append(("services", "must have at least one service"))
     return out
@@ -214,8 +244,7 @@ def _dependencies(value: Any, sids: frozenset[str], errors: Errors) -> list[Depe
     out: list[Dependency] = []
     seen: set[tuple[str, str]] = set()
     allowed = {"from", "to", "kind", "delay_s", "illustrative", "description"}
-    for path, item in _items("dependencies", value, errors, LIMITS["max_dependencies"],
-                             allowed):
+    for path, item in _items("dependencies", value, errors, LIMITS["max_dependencies"], allowed):
         src, dst = item.get("from"), item.get("to")
         for key, ref in (("from", src), ("to", dst)):
             if ref not in sids:
@@ -224,17 +253,22 @@ def _dependencies(value: Any, sids: frozenset[str], errors: Errors) -> list[Depe
             errors.append((path, "a service cannot depend on itself"))
         if (src, dst) in seen:
             errors.append((path, f"duplicate dependency {src}->{dst}"))
-        seen.add((src, dst))
+        seen.add((str(src), str(dst)))
         kind = item.get("kind", "hard")
         if kind not in ("hard", "soft"):
             errors.append((f"{path}.kind", "must be hard or soft"))
-        out.append(Dependency(
-            from_=str(src), to=str(dst), kind=str(kind),
-            delay_s=_int(f"{path}.delay_s", item.get("delay_s", 0), errors, 0, 86400),
-            illustrative=_bool(f"{path}.illustrative", item.get("illustrative"), errors, False),
-            description=_str(f"{path}.description", item.get("description"), errors,
-                             required=False),
-        ))
+        out.append(
+            Dependency(
+                from_=str(src),
+                to=str(dst),
+                kind=str(kind),
+                delay_s=_int(f"{path}.delay_s", item.get("delay_s", 0), errors, 0, 86400),
+                illustrative=_bool(f"{path}.illustrative", item.get("illustrative"), errors, False),
+                description=_str(
+                    f"{path}.description", item.get("description"), errors, required=False
+                ),
+            )
+        )
     _check_cycles(out, errors)
     return out
 
@@ -249,9 +283,9 @@ def _check_cycles(deps: list[Dependency], errors: Errors) -> None:
         state[node] = 1
         for nxt in graph.get(node, ()):
             if state.get(nxt) == 1:
-                return trail + [node, nxt]
+                return [*trail, node, nxt]
             if nxt not in state:
-                found = visit(nxt, trail + [node])
+                found = visit(nxt, [*trail, node])
                 if found:
                     return found
         state[node] = 2
@@ -280,22 +314,33 @@ def _mechanisms(value: Any, sids: frozenset[str], errors: Errors) -> list[Mechan
             if sid not in sids:
                 errors.append((f"{path}.services[{i}]", "unknown service id"))
         if mtype not in MECHANISM_TYPES:
-            errors.append((f"{path}.type", "unknown mechanism type; one of "
-                           + ", ".join(sorted(MECHANISM_TYPES))))
+            errors.append(
+                (
+                    f"{path}.type",
+                    "unknown mechanism type; one of " + ", ".join(sorted(MECHANISM_TYPES)),
+                )
+            )
             continue
         cls = MECHANISM_TYPES[mtype]
         params = check_params(f"{path}.params", item.get("params"), cls.PARAMS, errors)
         cls.check_spec(f"{path}.params", params, tuple(services), errors)
-        out.append(MechanismSpec(
-            id=mid, type=mtype, services=tuple(services), params=params,
-            description=_str(f"{path}.description", item.get("description"), errors,
-                             required=False),
-        ))
+        out.append(
+            MechanismSpec(
+                id=mid,
+                type=mtype,
+                services=tuple(services),
+                params=params,
+                description=_str(
+                    f"{path}.description", item.get("description"), errors, required=False
+                ),
+            )
+        )
     return out
 
 
-def _check_mechanism_refs(mechs: list[MechanismSpec], ctx: conditions.Context,
-                          errors: Errors) -> None:
+def _check_mechanism_refs(
+    mechs: list[MechanismSpec], ctx: conditions.Context, errors: Errors
+) -> None:
     signals = {f"{m.id}.{s}" for m in mechs for s in MECHANISM_TYPES[m.type].SIGNALS}
     for i, m in enumerate(mechs):
         cls = MECHANISM_TYPES[m.type]
@@ -305,8 +350,9 @@ def _check_mechanism_refs(mechs: list[MechanismSpec], ctx: conditions.Context,
                 errors.append((f"{path}.{name}", "unknown service id"))
         for name in cls.SIGNAL_PARAMS:
             if m.params.get(name) and m.params[name] not in signals:
-                errors.append((f"{path}.{name}", "unknown signal; one of "
-                               + ", ".join(sorted(signals))))
+                errors.append(
+                    (f"{path}.{name}", "unknown signal; one of " + ", ".join(sorted(signals)))
+                )
         for name in cls.CONDITION_PARAMS:
             if m.params.get(name):
                 conditions.validate(f"{path}.{name}", m.params[name], ctx, errors)
@@ -320,8 +366,7 @@ def _target(path: str, value: Any, mechs: list[MechanismSpec], errors: Errors) -
     return MECHANISM_TYPES[by_id[value].type]
 
 
-def _faults(value: Any, mechs: list[MechanismSpec], duration_s: int, errors: Errors
-            ) -> list[Fault]:
+def _faults(value: Any, mechs: list[MechanismSpec], duration_s: int, errors: Errors) -> list[Fault]:
     out = []
     seen: set[str] = set()
     allowed = {"id", "at_s", "type", "target", "params", "description"}
@@ -333,25 +378,49 @@ def _faults(value: Any, mechs: list[MechanismSpec], duration_s: int, errors: Err
         params: dict[str, Any] = {}
         if cls is not None:
             if ftype not in cls.FAULTS:
-                errors.append((f"{path}.type", "unknown fault for this mechanism; one of "
-                               + ", ".join(sorted(cls.FAULTS)) if cls.FAULTS else
-                               "this mechanism takes no faults"))
+                errors.append(
+                    (
+                        f"{path}.type",
+                        "unknown fault for this mechanism; one of " + ", ".join(sorted(cls.FAULTS))
+                        if cls.FAULTS
+                        else "this mechanism takes no faults",
+                    )
+                )
             else:
-                params = check_params(f"{path}.params", item.get("params"),
-                                      cls.FAULTS[ftype], errors)
-        out.append(Fault(id=fid, at_s=at_s, type=str(ftype), target=str(item.get("target")),
-                         params=params,
-                         description=_str(f"{path}.description", item.get("description"),
-                                          errors, required=False)))
+                params = check_params(
+                    f"{path}.params", item.get("params"), cls.FAULTS[ftype], errors
+                )
+        out.append(
+            Fault(
+                id=fid,
+                at_s=at_s,
+                type=str(ftype),
+                target=str(item.get("target")),
+                params=params,
+                description=_str(
+                    f"{path}.description", item.get("description"), errors, required=False
+                ),
+            )
+        )
     return out
 
 
-def _interventions(value: Any, mechs: list[MechanismSpec], ctx: conditions.Context,
-                   duration_s: int, errors: Errors) -> list[Intervention]:
+def _interventions(
+    value: Any, mechs: list[MechanismSpec], ctx: conditions.Context, duration_s: int, errors: Errors
+) -> list[Intervention]:
     out = []
     seen: set[str] = set()
-    allowed = {"id", "at_s", "when", "action", "target", "params", "label", "enabled",
-               "description"}
+    allowed = {
+        "id",
+        "at_s",
+        "when",
+        "action",
+        "target",
+        "params",
+        "label",
+        "enabled",
+        "description",
+    }
     for path, item in _items("interventions", value, errors, LIMITS["max_events"], allowed):
         iid = _id(f"{path}.id", item.get("id"), seen, errors)
         at_s = item.get("at_s")
@@ -367,18 +436,32 @@ def _interventions(value: Any, mechs: list[MechanismSpec], ctx: conditions.Conte
         params: dict[str, Any] = {}
         if cls is not None:
             if action not in cls.ACTIONS:
-                errors.append((f"{path}.action", "unknown action for this mechanism; one of "
-                               + ", ".join(sorted(cls.ACTIONS))))
+                errors.append(
+                    (
+                        f"{path}.action",
+                        "unknown action for this mechanism; one of "
+                        + ", ".join(sorted(cls.ACTIONS)),
+                    )
+                )
             else:
-                params = check_params(f"{path}.params", item.get("params"),
-                                      cls.ACTIONS[action], errors)
-        out.append(Intervention(
-            id=iid, action=str(action), target=str(item.get("target")),
-            label=_str(f"{path}.label", item.get("label"), errors), at_s=at_s, when=when,
-            params=params, enabled=_bool(f"{path}.enabled", item.get("enabled"), errors, True),
-            description=_str(f"{path}.description", item.get("description"), errors,
-                             required=False),
-        ))
+                params = check_params(
+                    f"{path}.params", item.get("params"), cls.ACTIONS[action], errors
+                )
+        out.append(
+            Intervention(
+                id=iid,
+                action=str(action),
+                target=str(item.get("target")),
+                label=_str(f"{path}.label", item.get("label"), errors),
+                at_s=at_s,
+                when=when,
+                params=params,
+                enabled=_bool(f"{path}.enabled", item.get("enabled"), errors, True),
+                description=_str(
+                    f"{path}.description", item.get("description"), errors, required=False
+                ),
+            )
+        )
     return out
 
 
@@ -399,14 +482,24 @@ def _milestones(value: Any, ctx: conditions.Context, errors: Errors) -> list[Mil
         if service is not None and service not in ctx.services:
             errors.append((f"{path}.service", "unknown service id"))
         tolerance = item.get("tolerance_s")
-        out.append(Milestone(
-            id=_id(f"{path}.id", item.get("id"), seen, errors),
-            at_s=_int(f"{path}.at_s", item.get("at_s"), errors, -LIMITS["max_duration_s"],
-                      LIMITS["max_duration_s"]),
-            label=_str(f"{path}.label", item.get("label"), errors), kind=str(kind),
-            service=service, match=match,
-            source=_str(f"{path}.source", item.get("source"), errors, required=False),
-            tolerance_s=None if tolerance is None else _int(f"{path}.tolerance_s", tolerance,
-                                                            errors, 0, 86400),
-        ))
+        out.append(
+            Milestone(
+                id=_id(f"{path}.id", item.get("id"), seen, errors),
+                at_s=_int(
+                    f"{path}.at_s",
+                    item.get("at_s"),
+                    errors,
+                    -LIMITS["max_duration_s"],
+                    LIMITS["max_duration_s"],
+                ),
+                label=_str(f"{path}.label", item.get("label"), errors),
+                kind=str(kind),
+                service=service,
+                match=match,
+                source=_str(f"{path}.source", item.get("source"), errors, required=False),
+                tolerance_s=None
+                if tolerance is None
+                else _int(f"{path}.tolerance_s", tolerance, errors, 0, 86400),
+            )
+        )
     return out

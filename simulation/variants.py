@@ -44,7 +44,7 @@ def _set_path(doc: dict[str, Any], path: str, value: object) -> str | None:
         if node is None and isinstance(parent, dict):
             node = parent[part] = {}
         if node is None:
-            return f"no such field {'.'.join(parts[:i + 1])!r}"
+            return f"no such field {'.'.join(parts[: i + 1])!r}"
     last = parts[-1]
     if isinstance(node, dict):
         node[last] = value
@@ -69,12 +69,15 @@ def _child(node: Any, part: str) -> Any:
 
 def _index(items: list[Any], part: str) -> int | None:
     for i, item in enumerate(items):
-        if isinstance(item, dict):
-            if item.get("id") == part or f"{item.get('from')}->{item.get('to')}" == part:
-                return i
+        if isinstance(item, dict) and part in (item.get("id"), _edge_id(item)):
+            return i
     if part.isdigit() and int(part) < len(items):
         return int(part)
     return None
+
+
+def _edge_id(item: dict[str, Any]) -> str:
+    return f"{item.get('from')}->{item.get('to')}"
 
 
 def parse_assignment(text: str) -> tuple[str, object]:

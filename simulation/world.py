@@ -63,8 +63,14 @@ class World:
         self.metrics_by_mechanism: dict[str, dict[str, Any]] = {}
 
     # -- World protocol used by mechanisms ----------------------------------
-    def emit(self, actor: str, kind: str, text: str, service: str | None = None,
-             data: dict[str, Any] | None = None) -> None:
+    def emit(
+        self,
+        actor: str,
+        kind: str,
+        text: str,
+        service: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         self.engine.emit(actor, kind, text, service, data)
 
     def status_of(self, service_id: str) -> str:
@@ -128,8 +134,13 @@ class World:
 
     def fire(self, item: Intervention) -> None:
         self.fired_ms[item.id] = self.engine.now_ms
-        self.emit("operator", f"operator.{item.action}", item.label, None,
-                  {"intervention": item.id, "target": item.target})
+        self.emit(
+            "operator",
+            f"operator.{item.action}",
+            item.label,
+            None,
+            {"intervention": item.id, "target": item.target},
+        )
         self.by_id[item.target].act(item.action, item.params)
 
     # -- per frame -----------------------------------------------------------
@@ -143,7 +154,8 @@ class World:
         for sid, deps in self._plan:
             status, error = own.get(sid, _HEALTHY)
             for dep in deps:
-                status, error = _merge_dependency(status, error, dep, self._dep_state(dep, t_ms))
+                merged = _merge_dependency(status, error, dep, self._dep_state(dep, t_ms))
+                status, error = merged
             if status != self.status[sid] or error != self.errors[sid]:
                 self._set_status(sid, status, round(min(1.0, error), 4), t_ms)
                 changed = True
@@ -153,13 +165,10 @@ class World:
     def _own_contributions(self, t_ms: int) -> dict[str, tuple[str, float]]:
         own: dict[str, tuple[str, float]] = {}
         for mechanism in self.mechanisms:
-            for sid, (status, error) in mechanism.contribution(t_ms).items():
-                if sid in own:
-                    old_status, old_error = own[sid]
-                    if SEVERITY[old_status] > SEVERITY[status]:
-                        status = old_status
-                    error = max(error, old_error)
-                own[sid] = (status, error)
+            for sid, (new_status, new_error) in mechanism.contribution(t_ms).items():
+                old_status, old_error = own.get(sid, _HEALTHY)
+                worse = SEVERITY[old_status] > SEVERITY[new_status]
+                own[sid] = (old_status if worse else new_status, max(new_error, old_error))
         return own
 
     def _dep_state(self, dep: Dependency, t_ms: int) -> tuple[str, float]:
@@ -200,8 +209,9 @@ class World:
         self._pending = still
 
 
-def _merge_dependency(status: str, error: float, dep: Dependency,
-                      dep_state: tuple[str, float]) -> tuple[str, float]:
+def _merge_dependency(
+    status: str, error: float, dep: Dependency, dep_state: tuple[str, float]
+) -> tuple[str, float]:
     dep_status, dep_error = dep_state
     if dep_status == "healthy":
         return status, error

@@ -35,8 +35,14 @@ class World(Protocol):
     engine: Engine
     rng: random.Random
 
-    def emit(self, actor: str, kind: str, text: str, service: str | None = None,
-             data: dict[str, Any] | None = None) -> None: ...
+    def emit(
+        self,
+        actor: str,
+        kind: str,
+        text: str,
+        service: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None: ...
 
     def status_of(self, service_id: str) -> str: ...
 
@@ -77,8 +83,13 @@ class Mechanism:
         self.rng = random.Random(world.rng.getrandbits(64))
 
     @classmethod
-    def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],
-                   errors: list[tuple[str, str]]) -> None:
+    def check_spec(
+        cls,
+        path: str,
+        params: dict[str, Any],
+        services: tuple[str, ...],
+        errors: list[tuple[str, str]],
+    ) -> None:
         """Mechanism-specific checks beyond param types (override when needed)."""
 
     def start(self) -> None:
@@ -109,8 +120,9 @@ class Mechanism:
         return {sid: (status, error_rate) for sid in self.services}
 
 
-def status_from_error(error_rate: float, falling: bool, degraded_at: float = 0.01,
-                      down_at: float = 0.5) -> str:
+def status_from_error(
+    error_rate: float, falling: bool, degraded_at: float = 0.01, down_at: float = 0.5
+) -> str:
     """Map an error rate to a status; `falling` turns degraded into recovering."""
     if error_rate >= down_at:
         return "down"

@@ -16,7 +16,7 @@ Metrics: capacity (fraction of full), error_rate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
@@ -26,19 +26,24 @@ from simulation.spec import MechanismSpec
 
 class CapacityPool(Ticking):
     TYPE = "capacity_pool"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "demand": Param("float", 0.7, "", "capacity share the traffic needs", 0, 1),
         "erode_when": Param("condition", {}, "", "capacity erodes while this holds"),
         "erode_per_s": Param("float", 0.0001, "1/s", "share of capacity lost per second", 0, 1),
         "restore_when": Param("condition", {}, "", "capacity is rebuilt while this holds"),
-        "restore_per_s": Param("float", 0.0002, "1/s", "share of full capacity rebuilt per "
-                               "second", 0, 1),
+        "restore_per_s": Param(
+            "float", 0.0002, "1/s", "share of full capacity rebuilt per second", 0, 1
+        ),
         "degraded_error_rate": Param("float", 0.01, "", "error rate counted as degraded", 0, 1),
         "tick_s": Ticking.TICK,
     }
-    FAULTS = {"lose_capacity": {"fraction": Param("float", 0.5, "", "share lost", 0, 1)}}
-    ACTIONS = {"add_capacity": {"fraction": Param("float", 0.1, "", "share added", 0, 1)},
-               "restore_full": {}}
+    FAULTS: ClassVar[dict[str, dict[str, Param]]] = {
+        "lose_capacity": {"fraction": Param("float", 0.5, "", "share lost", 0, 1)}
+    }
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {
+        "add_capacity": {"fraction": Param("float", 0.1, "", "share added", 0, 1)},
+        "restore_full": {},
+    }
     METRICS = ("capacity", "error_rate")
     CONDITION_PARAMS = ("erode_when", "restore_when")
 

@@ -45,7 +45,7 @@ enactors [{id, plan, endpoint (index or null), state}].
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.engine import PRIO_NORMAL
 from simulation.mechanisms.base import Contribution, Mechanism, World
@@ -77,44 +77,60 @@ class Enactor:
 
 class DnsAutomation(Mechanism):
     TYPE = "dns_automation"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "enactors": Param("int", 3, "", "independent Enactors (one per AZ)", 1, 26),
         "endpoints": Param("str_list", ENDPOINTS, "", "endpoints, applied in this order", 1),
-        "planner_interval_s": Param("float", 10.0, "s", "time between plan generations",
-                                    0.1, 3600),
+        "planner_interval_s": Param("float", 10.0, "s", "time between plan generations", 0.1, 3600),
         "poll_interval_s": Param("float", 2.0, "s", "Enactor poll period", 0.1, 3600),
         "lock_s": Param("float", 0.2, "s", "normal lock acquisition time", 0.0, 600),
         "apply_s": Param("float", 1.5, "s", "one endpoint transaction", 0.01, 600),
-        "retry_backoff_s": Param("float", 0.5, "s", "wait before retrying a busy lock",
-                                 0.01, 600),
+        "retry_backoff_s": Param("float", 0.5, "s", "wait before retrying a busy lock", 0.01, 600),
         "cleanup_delay_s": Param("float", 1.0, "s", "pass end to clean-up deletions", 0, 600),
-        "cleanup_age_generations": Param("int", 5, "generations",
-                                         "clean-up deletes plans this much older", 1, 10**6),
+        "cleanup_age_generations": Param(
+            "int", 5, "generations", "clean-up deletes plans this much older", 1, 10**6
+        ),
         "initial_generation": Param("int", 1000, "", "generation of the first plan", 0),
-        "version_check": Param("choice", "once", "", "staleness check: once per pass "
-                               "(the bug) or before every write (fix)",
-                               choices=("once", "per_write")),
-        "cleanup_protects_active": Param("bool", False, "", "fix: clean-up never deletes "
-                                         "a plan active on any endpoint"),
+        "version_check": Param(
+            "choice",
+            "once",
+            "",
+            "staleness check: once per pass (the bug) or before every write (fix)",
+            choices=("once", "per_write"),
+        ),
+        "cleanup_protects_active": Param(
+            "bool", False, "", "fix: clean-up never deletes a plan active on any endpoint"
+        ),
     }
-    FAULTS = {
+    FAULTS: ClassVar[dict[str, dict[str, Param]]] = {
         "enactor_delay": {
             "enactor": Param("str", "a", "", "which Enactor is slowed (a, b, c, …)"),
-            "lock_delay_s": Param("float", 75.0, "s", "time per lock attempt while slowed",
-                                  0, 86400),
+            "lock_delay_s": Param(
+                "float", 75.0, "s", "time per lock attempt while slowed", 0, 86400
+            ),
             "duration_s": Param("float", 300.0, "s", "how long the slowdown lasts", 0, 86400),
-            "jitter": Param("float", 0.25, "fraction", "each attempt varies ± this share",
-                            0, 1),
+            "jitter": Param("float", 0.25, "fraction", "each attempt varies ± this share", 0, 1),
         }
     }
-    ACTIONS = {"restore_records": {}}
-    METRICS = ("record", "records", "generation", "plans", "empty", "active_plan_deleted",
-               "enactors")
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"restore_records": {}}
+    METRICS = (
+        "record",
+        "records",
+        "generation",
+        "plans",
+        "empty",
+        "active_plan_deleted",
+        "enactors",
+    )
     SIGNALS = ("answer",)
 
     @classmethod
-    def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],
-                   errors: list[tuple[str, str]]) -> None:
+    def check_spec(
+        cls,
+        path: str,
+        params: dict[str, Any],
+        services: tuple[str, ...],
+        errors: list[tuple[str, str]],
+    ) -> None:
         endpoints = params.get("endpoints")
         if isinstance(endpoints, list) and len(set(endpoints)) != len(endpoints):
             errors.append((f"{path}.endpoints", "must not repeat names"))
@@ -137,8 +153,9 @@ class DnsAutomation(Mechanism):
         self.world.publish(self.signal_name("answer"), 1.0)
         self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
         for enactor in self.enactors:
-            self.engine.after(self.jitter_ms(self.params["poll_interval_s"], 1.0),
-                              self._poll_fn(enactor))
+            self.engine.after(
+                self.jitter_ms(self.params["poll_interval_s"], 1.0), self._poll_fn(enactor)
+            )
 
     def _ms(self, seconds: float) -> int:
         return max(1, int(seconds * 1000))
@@ -150,8 +167,13 @@ class DnsAutomation(Mechanism):
         self.generation += 1
         self.plans.add(self.generation)
         self._changed()
-        self.world.emit("planner", "planner.plan", f"Planner generates plan-{self.generation}",
-                        None, {"generation": self.generation})
+        self.world.emit(
+            "planner",
+            "planner.plan",
+            f"Planner generates plan-{self.generation}",
+            None,
+            {"generation": self.generation},
+        )
         self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
 
     def _poll_fn(self, enactor: Enactor) -> Any:
@@ -163,10 +185,14 @@ class DnsAutomation(Mechanism):
         if newest > active:
             enactor.plan, enactor.index, enactor.state = newest, 0, "locking"
             self._changed()
-            self.world.emit(enactor.actor, "enactor.pick",
-                            f"Enactor {enactor.name.upper()} picks plan-{newest} (newer than "
-                            f"active plan-{active}: check passed once)",
-                            None, {"enactor": enactor.name, "plan": newest, "active": active})
+            self.world.emit(
+                enactor.actor,
+                "enactor.pick",
+                f"Enactor {enactor.name.upper()} picks plan-{newest} (newer than "
+                f"active plan-{active}: check passed once)",
+                None,
+                {"enactor": enactor.name, "plan": newest, "active": active},
+            )
             self._try_lock(enactor)
             return
         self.engine.after(self.jitter_ms(self.params["poll_interval_s"]), self._poll_fn(enactor))
@@ -188,23 +214,31 @@ class DnsAutomation(Mechanism):
             self._changed()
             if self.engine.now_ms < enactor.delay_until_ms:
                 self._emit_busy(enactor, endpoint, holder)
-            self.engine.after(self.jitter_ms(self.params["retry_backoff_s"], 0.5),
-                              lambda: self._try_lock(enactor))
+            self.engine.after(
+                self.jitter_ms(self.params["retry_backoff_s"], 0.5), lambda: self._try_lock(enactor)
+            )
             return
         self._take_lock(enactor, endpoint)
 
     def _emit_busy(self, enactor: Enactor, endpoint: str, holder: str) -> None:
-        self.world.emit(enactor.actor, "enactor.lock_busy",
-                            f"Enactor {enactor.name.upper()} finds the {endpoint} lock held by "
-                            f"Enactor {holder.upper()} and retries", None,
-                            {"enactor": enactor.name, "endpoint": endpoint, "holder": holder})
+        self.world.emit(
+            enactor.actor,
+            "enactor.lock_busy",
+            f"Enactor {enactor.name.upper()} finds the {endpoint} lock held by "
+            f"Enactor {holder.upper()} and retries",
+            None,
+            {"enactor": enactor.name, "endpoint": endpoint, "holder": holder},
+        )
 
     def _take_lock(self, enactor: Enactor, endpoint: str) -> None:
         self.locks[endpoint] = enactor.name
         enactor.state = "applying"
         self._changed()
-        self.engine.after(self.jitter_ms(self.params["apply_s"], 0.3),
-                          lambda: self._transaction(enactor), PRIO_NORMAL)
+        self.engine.after(
+            self.jitter_ms(self.params["apply_s"], 0.3),
+            lambda: self._transaction(enactor),
+            PRIO_NORMAL,
+        )
 
     def _transaction(self, enactor: Enactor) -> None:
         endpoint = self.endpoints[enactor.index or 0]
@@ -223,40 +257,60 @@ class DnsAutomation(Mechanism):
     def _applied(self, enactor: Enactor, endpoint: str, plan: int, previous: int) -> None:
         stale = plan < previous
         kind = "enactor.overwrite" if stale else "enactor.apply"
-        text = (f"Enactor {enactor.name.upper()} writes OLD plan-{plan} over newer "
-                f"plan-{previous} on {endpoint}" if stale else
-                f"Enactor {enactor.name.upper()} applies plan-{plan} to {endpoint}")
+        text = (
+            f"Enactor {enactor.name.upper()} writes OLD plan-{plan} over newer "
+            f"plan-{previous} on {endpoint}"
+            if stale
+            else f"Enactor {enactor.name.upper()} applies plan-{plan} to {endpoint}"
+        )
         enactor.blocked = False
         self._changed()
         if plan != previous:
-            self.world.emit(enactor.actor, kind, text, None,
-                            {"enactor": enactor.name, "endpoint": endpoint, "plan": plan,
-                             "previous": previous, "index": enactor.index})
+            self.world.emit(
+                enactor.actor,
+                kind,
+                text,
+                None,
+                {
+                    "enactor": enactor.name,
+                    "endpoint": endpoint,
+                    "plan": plan,
+                    "previous": previous,
+                    "index": enactor.index,
+                },
+            )
         enactor.index = (enactor.index or 0) + 1
         if enactor.index < len(self.endpoints):
             enactor.state = "locking"
             self._try_lock(enactor)
             return
         enactor.state, enactor.index = "cleanup", None
-        self.engine.after(self._ms(self.params["cleanup_delay_s"]),
-                          lambda: self._cleanup(enactor, plan))
+        self.engine.after(
+            self._ms(self.params["cleanup_delay_s"]), lambda: self._cleanup(enactor, plan)
+        )
 
     def _abandon(self, enactor: Enactor, endpoint: str, plan: int, current: int) -> None:
-        self.world.emit(enactor.actor, "enactor.stale_skip",
-                        f"Enactor {enactor.name.upper()} re-checks: plan-{plan} is older than "
-                        f"plan-{current} on {endpoint}, so it stops", None,
-                        {"enactor": enactor.name, "endpoint": endpoint, "plan": plan,
-                         "current": current})
+        self.world.emit(
+            enactor.actor,
+            "enactor.stale_skip",
+            f"Enactor {enactor.name.upper()} re-checks: plan-{plan} is older than "
+            f"plan-{current} on {endpoint}, so it stops",
+            None,
+            {"enactor": enactor.name, "endpoint": endpoint, "plan": plan, "current": current},
+        )
         self._idle(enactor)
 
     def _blocked(self, enactor: Enactor, endpoint: str, plan: int, current: int) -> None:
         if not enactor.blocked:
             missing = current if current not in self.plans else plan
-            self.world.emit(enactor.actor, "enactor.blocked",
-                            f"Enactor {enactor.name.upper()} cannot update {endpoint}: "
-                            f"plan-{missing} no longer exists (inconsistent state)",
-                            None, {"enactor": enactor.name, "endpoint": endpoint,
-                                   "plan": plan, "missing": missing})
+            self.world.emit(
+                enactor.actor,
+                "enactor.blocked",
+                f"Enactor {enactor.name.upper()} cannot update {endpoint}: "
+                f"plan-{missing} no longer exists (inconsistent state)",
+                None,
+                {"enactor": enactor.name, "endpoint": endpoint, "plan": plan, "missing": missing},
+            )
         enactor.blocked = True
         self._idle(enactor, "blocked")
 
@@ -272,11 +326,19 @@ class DnsAutomation(Mechanism):
         for gen in doomed:
             self.plans.discard(gen)
         if doomed:
-            self.world.emit(enactor.actor, "cleanup.delete",
-                            f"Enactor {enactor.name.upper()} clean-up deletes {len(doomed)} "
-                            f"plans older than plan-{threshold}", None,
-                            {"enactor": enactor.name, "below": threshold,
-                             "deleted": [doomed[0], doomed[-1]], "count": len(doomed)})
+            self.world.emit(
+                enactor.actor,
+                "cleanup.delete",
+                f"Enactor {enactor.name.upper()} clean-up deletes {len(doomed)} "
+                f"plans older than plan-{threshold}",
+                None,
+                {
+                    "enactor": enactor.name,
+                    "below": threshold,
+                    "deleted": [doomed[0], doomed[-1]],
+                    "count": len(doomed),
+                },
+            )
         self._check_records()
         self._idle(enactor, "blocked" if enactor.blocked else "idle")
 
@@ -284,9 +346,13 @@ class DnsAutomation(Mechanism):
         for endpoint, gen in self.records.items():
             if gen not in self.plans and endpoint not in self._reported_empty:
                 self._reported_empty.add(endpoint)
-                self.world.emit("route53", "dns.record_empty",
-                                f"The {endpoint} DNS record is now EMPTY: its active plan-{gen} "
-                                f"was deleted", None, {"endpoint": endpoint, "plan": gen})
+                self.world.emit(
+                    "route53",
+                    "dns.record_empty",
+                    f"The {endpoint} DNS record is now EMPTY: its active plan-{gen} was deleted",
+                    None,
+                    {"endpoint": endpoint, "plan": gen},
+                )
         self._publish()
 
     def _publish(self) -> None:
@@ -301,11 +367,18 @@ class DnsAutomation(Mechanism):
                 enactor.lock_delay_s = params["lock_delay_s"]
                 enactor.lock_jitter = params["jitter"]
                 enactor.delay_until_ms = self.engine.now_ms + int(params["duration_s"] * 1000)
-                self.world.emit(enactor.actor, "enactor.delayed",
-                                f"Enactor {enactor.name.upper()} starts seeing unusually high "
-                                f"delays acquiring endpoint locks", None,
-                                {"enactor": enactor.name, "lock_delay_s": params["lock_delay_s"],
-                                 "duration_s": params["duration_s"]})
+                self.world.emit(
+                    enactor.actor,
+                    "enactor.delayed",
+                    f"Enactor {enactor.name.upper()} starts seeing unusually high "
+                    f"delays acquiring endpoint locks",
+                    None,
+                    {
+                        "enactor": enactor.name,
+                        "lock_delay_s": params["lock_delay_s"],
+                        "duration_s": params["duration_s"],
+                    },
+                )
 
     def act(self, action: str, params: dict[str, Any]) -> None:
         self.plans.add(self.generation)
@@ -314,9 +387,14 @@ class DnsAutomation(Mechanism):
         self._reported_empty.clear()
         for enactor in self.enactors:
             enactor.blocked = False
-        self.world.emit("operator", "dns.restored",
-                        f"Operators write plan-{self.generation} to every endpoint; records "
-                        f"have addresses again", None, {"plan": self.generation})
+        self.world.emit(
+            "operator",
+            "dns.restored",
+            f"Operators write plan-{self.generation} to every endpoint; records "
+            f"have addresses again",
+            None,
+            {"plan": self.generation},
+        )
         self._publish()
 
     # -- reporting -----------------------------------------------------------------
@@ -332,8 +410,9 @@ class DnsAutomation(Mechanism):
     def metrics(self, t_ms: int) -> dict[str, Any]:
         if self._metrics_cache and self._metrics_cache[0] == self._version:
             return self._metrics_cache[1]
-        records = {ep: (f"plan-{g}" if g in self.plans else "EMPTY")
-                   for ep, g in self.records.items()}
+        records = {
+            ep: (f"plan-{g}" if g in self.plans else "EMPTY") for ep, g in self.records.items()
+        }
         empty = any(v == "EMPTY" for v in records.values())
         values = {
             "record": records[self.endpoints[0]],

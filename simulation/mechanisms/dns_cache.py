@@ -17,7 +17,8 @@ its good answer expires at the next multiple of ttl_s after that phase.
 
 Params: answer_signal (`<mechanism>.<signal>`), resolvers (count), ttl_s (s),
 negative_ttl_s (s), negative_ttl_min_s (s; resolvers cap negative TTLs differently, so
-each gets its own in [min, max] — this desynchronises them), down_error_rate (fraction at which the service counts as down).
+each gets its own in [min, max] — this desynchronises them), down_error_rate (fraction
+at which the service counts as down).
 Action `override`: operators pin good answers (e.g. a temporary internal mitigation);
 `unpin` undoes it.
 Metrics: error_rate (fraction of resolvers holding no usable answer), negative (count),
@@ -26,7 +27,7 @@ pinned (bool).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Mechanism, World, status_from_error
 from simulation.params import Param
@@ -35,21 +36,29 @@ from simulation.spec import MechanismSpec
 
 class DnsCache(Mechanism):
     TYPE = "dns_cache"
-    PARAMS = {
-        "answer_signal": Param("str", "", "", "signal that is 1 while the record has "
-                               "addresses (e.g. ddb-dns.answer)"),
-        "resolvers": Param("int", 200, "", "caching resolvers (each a share of clients)",
-                           1, 100000),
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "answer_signal": Param(
+            "str", "", "", "signal that is 1 while the record has addresses (e.g. ddb-dns.answer)"
+        ),
+        "resolvers": Param(
+            "int", 200, "", "caching resolvers (each a share of clients)", 1, 100000
+        ),
         "ttl_s": Param("float", 60.0, "s", "TTL of a good answer", 0.001, 86400),
-        "negative_ttl_s": Param("float", 900.0, "s", "how long an empty answer is cached",
-                                0.001, 86400),
-        "negative_ttl_min_s": Param("float", 0.0, "s", "if > 0, each resolver caps empty "
-                                    "answers at its own TTL, uniform in [this, negative_ttl_s]",
-                                    0, 86400),
-        "down_error_rate": Param("float", 0.5, "fraction", "error rate counted as down",
-                                 0.0, 1.0),
+        "negative_ttl_s": Param(
+            "float", 900.0, "s", "how long an empty answer is cached", 0.001, 86400
+        ),
+        "negative_ttl_min_s": Param(
+            "float",
+            0.0,
+            "s",
+            "if > 0, each resolver caps empty "
+            "answers at its own TTL, uniform in [this, negative_ttl_s]",
+            0,
+            86400,
+        ),
+        "down_error_rate": Param("float", 0.5, "fraction", "error rate counted as down", 0.0, 1.0),
     }
-    ACTIONS = {"override": {}, "unpin": {}}
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"override": {}, "unpin": {}}
     METRICS = ("error_rate", "negative", "pinned")
     SIGNAL_PARAMS = ("answer_signal",)
 
@@ -109,10 +118,15 @@ class DnsCache(Mechanism):
 
     def act(self, action: str, params: dict[str, Any]) -> None:
         self.pinned = action == "override"
-        text = ("Resolvers are pointed at working addresses by hand; cached empty answers "
-                "still expire on their own" if self.pinned else "Manual DNS override removed")
-        self.world.emit("operator", f"dns_cache.{action}", text,
-                        self.services[0] if self.services else None, {})
+        text = (
+            "Resolvers are pointed at working addresses by hand; cached empty answers "
+            "still expire on their own"
+            if self.pinned
+            else "Manual DNS override removed"
+        )
+        self.world.emit(
+            "operator", f"dns_cache.{action}", text, self.services[0] if self.services else None, {}
+        )
         if not self.pinned:
             self._on_signal(self.world.signal(self.params["answer_signal"]))
 
@@ -127,5 +141,8 @@ class DnsCache(Mechanism):
         return self.each_service(status, error)
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
-        return {"error_rate": round(self.error_rate(), 4), "negative": self.negative_count,
-                "pinned": self.pinned}
+        return {
+            "error_rate": round(self.error_rate(), 4),
+            "negative": self.negative_count,
+            "pinned": self.pinned,
+        }

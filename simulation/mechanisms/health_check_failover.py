@@ -24,7 +24,7 @@ failover_enabled (bool), removed_azs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
 from simulation.params import Param
@@ -33,7 +33,7 @@ from simulation.spec import MechanismSpec
 
 class HealthCheckFailover(Ticking):
     TYPE = "health_check_failover"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "unready_metric": Param("str", "", "", "metric counting targets without network"),
         "target_fraction": Param("float", 0.3, "", "share of those that are NLB targets", 0, 1),
         "base_load": Param("float", 0.6, "", "checker utilisation in normal operation", 0),
@@ -41,18 +41,23 @@ class HealthCheckFailover(Ticking):
         "load_balancers": Param("int", 50, "", "load balancers modelled", 1, 100000),
         "azs": Param("int", 3, "", "AZs per load balancer", 1, 26),
         "failover_rate_per_s": Param("float", 0.002, "1/s", "AZ removals per unit overload", 0),
-        "return_rate_per_s": Param("float", 0.01, "1/s", "removed AZ return rate when checks "
-                                   "are timely", 0),
+        "return_rate_per_s": Param(
+            "float", 0.01, "1/s", "removed AZ return rate when checks are timely", 0
+        ),
         "load_fraction": Param("float", 0.75, "", "share of capacity the traffic needs", 0, 1),
         "tick_s": Ticking.TICK,
     }
-    ACTIONS = {"disable_failover": {}, "enable_failover": {}}
-    METRICS = ("healthy_fraction", "utilisation", "flapping", "failover_enabled",
-               "removed_azs")
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"disable_failover": {}, "enable_failover": {}}
+    METRICS = ("healthy_fraction", "utilisation", "flapping", "failover_enabled", "removed_azs")
 
     @classmethod
-    def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],
-                   errors: list[tuple[str, str]]) -> None:
+    def check_spec(
+        cls,
+        path: str,
+        params: dict[str, Any],
+        services: tuple[str, ...],
+        errors: list[tuple[str, str]],
+    ) -> None:
         name = params.get("unready_metric", "")
         if not isinstance(name, str) or "." not in name:
             errors.append((f"{path}.unready_metric", "must name a metric <mechanism>.<key>"))
@@ -90,7 +95,7 @@ class HealthCheckFailover(Ticking):
             self.removed = 0
 
     def healthy_fraction(self) -> float:
-        return 1.0 - self.removed / self.total
+        return float(1.0 - self.removed / self.total)
 
     def error_rate(self) -> float:
         need = self.params["load_fraction"]
@@ -101,6 +106,10 @@ class HealthCheckFailover(Ticking):
         return self.each_service(status_from_error(error, False, 0.01, 0.5), error)
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
-        return {"healthy_fraction": r4(self.healthy_fraction()),
-                "utilisation": r4(self.utilisation), "flapping": round(self.flapping),
-                "failover_enabled": self.enabled, "removed_azs": self.removed}
+        return {
+            "healthy_fraction": r4(self.healthy_fraction()),
+            "utilisation": r4(self.utilisation),
+            "flapping": round(self.flapping),
+            "failover_enabled": self.enabled,
+            "removed_azs": self.removed,
+        }

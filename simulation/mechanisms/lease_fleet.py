@@ -37,7 +37,7 @@ Events: dwfm.lease_lapsed (first), dwfm.all_lapsed, dwfm.collapse, dwfm.all_leas
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.engine import PRIO_TICK
 from simulation.mechanisms.base import Contribution, Mechanism, World
@@ -49,7 +49,7 @@ WINDOW_MS = 600_000
 
 
 class Job:
-    __slots__ = ("enq_ms", "batch", "attempt", "state")
+    __slots__ = ("attempt", "batch", "enq_ms", "state")
 
     def __init__(self, enq_ms: int, batch: int, attempt: int) -> None:
         self.enq_ms, self.batch, self.attempt, self.state = enq_ms, batch, attempt, QUEUED
@@ -57,7 +57,7 @@ class Job:
 
 class LeaseFleet(Mechanism):
     TYPE = "lease_fleet"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "droplets": Param("int", 100_000, "", "servers managed", 1, 10**9),
         "batch_size": Param("int", 500, "droplets", "droplets per lease job", 1, 10**9),
         "requires_service": Param("str", "", "", "service lease check-ins need"),
@@ -65,27 +65,48 @@ class LeaseFleet(Mechanism):
         "lease_max_s": Param("float", 9400.0, "s", "longest remaining lease lifetime", 0),
         "hosts": Param("int", 20, "", "DWFM workers serving jobs in parallel", 1, 10**6),
         "work_s": Param("float", 400.0, "s", "one lease job, uncontended", 0.001),
-        "contention_items": Param("float", 100.0, "jobs", "queue length that doubles job "
-                                  "time", 0.001),
+        "contention_items": Param(
+            "float", 100.0, "jobs", "queue length that doubles job time", 0.001
+        ),
         "timeout_s": Param("float", 600.0, "s", "requester gives up and retries after", 1),
-        "incoming_per_s": Param("float", 0.02, "jobs/s", "other work (instance state "
-                                "changes) while the dependency is usable", 0),
+        "incoming_per_s": Param(
+            "float",
+            0.02,
+            "jobs/s",
+            "other work (instance state changes) while the dependency is usable",
+            0,
+        ),
         "incoming_max_retries": Param("int", 3, "", "retries of other work", 0, 100),
         "check_interval_s": Param("float", 30.0, "s", "dependency check period", 0.1),
     }
-    ACTIONS = {
-        "throttle_incoming": {"max_in_system": Param("int", 20, "jobs", "cap on queued + "
-                                                     "in-service jobs", 1)},
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {
+        "throttle_incoming": {
+            "max_in_system": Param("int", 20, "jobs", "cap on queued + in-service jobs", 1)
+        },
         "restart_hosts": {},
         "add_hosts": {"hosts": Param("int", 20, "", "extra workers", 1)},
     }
-    METRICS = ("active_leases", "droplets", "leased_fraction", "queue", "in_flight", "held",
-               "goodput", "wasted", "collapsed")
+    METRICS = (
+        "active_leases",
+        "droplets",
+        "leased_fraction",
+        "queue",
+        "in_flight",
+        "held",
+        "goodput",
+        "wasted",
+        "collapsed",
+    )
     SERVICE_PARAMS = ("requires_service",)
 
     @classmethod
-    def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],
-                   errors: list[tuple[str, str]]) -> None:
+    def check_spec(
+        cls,
+        path: str,
+        params: dict[str, Any],
+        services: tuple[str, ...],
+        errors: list[tuple[str, str]],
+    ) -> None:
         if not params.get("requires_service"):
             errors.append((f"{path}.requires_service", "is required"))
         if params.get("lease_max_s", 0) < params.get("lease_min_s", 0):
@@ -141,12 +162,22 @@ class LeaseFleet(Mechanism):
                 life_ms = int(self.rng.uniform(lo, hi) * 1000)
                 self.engine.after(life_ms, self._lapse_fn(b, self.epoch[b]))
         if ok:
-            self.world.emit(self.id, "dwfm.checks_ok", "DWFM state checks succeed again; every "
-                            "droplet without a lease now needs a new one", self._svc(),
-                            {"unleased": sum(1 for x in self.leased if not x)})
+            self.world.emit(
+                self.id,
+                "dwfm.checks_ok",
+                "DWFM state checks succeed again; every "
+                "droplet without a lease now needs a new one",
+                self._svc(),
+                {"unleased": sum(1 for x in self.leased if not x)},
+            )
         else:
-            self.world.emit(self.id, "dwfm.checks_failing", "DWFM state checks fail: they "
-                            "need " + self.params["requires_service"], self._svc(), {})
+            self.world.emit(
+                self.id,
+                "dwfm.checks_failing",
+                "DWFM state checks fail: they need " + self.params["requires_service"],
+                self._svc(),
+                {},
+            )
 
     def _lapse_fn(self, b: int, epoch: int) -> Any:
         def lapse() -> None:
@@ -156,11 +187,17 @@ class LeaseFleet(Mechanism):
             self.active -= self.sizes[b]
             if not self.lapsing:
                 self.lapsing = True
-                self.world.emit(self.id, "dwfm.lease_lapsed", "First droplet leases time out; "
-                                "those droplets cannot take new instances", self._svc(), {})
+                self.world.emit(
+                    self.id,
+                    "dwfm.lease_lapsed",
+                    "First droplet leases time out; those droplets cannot take new instances",
+                    self._svc(),
+                    {},
+                )
             if self.active == 0:
-                self.world.emit(self.id, "dwfm.all_lapsed", "Every droplet lease has timed "
-                                "out", self._svc(), {})
+                self.world.emit(
+                    self.id, "dwfm.all_lapsed", "Every droplet lease has timed out", self._svc(), {}
+                )
 
         return lapse
 
@@ -245,8 +282,13 @@ class LeaseFleet(Mechanism):
         self.active += self.sizes[b]
         if self.active == self.params["droplets"] and self.lapsing:
             self.lapsing = False
-            self.world.emit(self.id, "dwfm.all_leases", "DWFM holds leases on every droplet "
-                            "again", self._svc(), {"droplets": self.active})
+            self.world.emit(
+                self.id,
+                "dwfm.all_leases",
+                "DWFM holds leases on every droplet again",
+                self._svc(),
+                {"droplets": self.active},
+            )
 
     def _record(self, useful: bool) -> None:
         now = self.engine.now_ms
@@ -263,12 +305,21 @@ class LeaseFleet(Mechanism):
         return sum(1 for _, ok in self.recent if ok) / len(self.recent)
 
     def _update_state(self) -> None:
-        collapsed = (self.dep_ok and len(self.queue) > self.hosts
-                     and self.active < self.params["droplets"] and self.goodput() < 0.2)
+        collapsed = (
+            self.dep_ok
+            and len(self.queue) > self.hosts
+            and self.active < self.params["droplets"]
+            and self.goodput() < 0.2
+        )
         if collapsed and not self.collapsed:
-            self.world.emit(self.id, "dwfm.collapse", "DWFM congestive collapse: lease jobs "
-                            "time out before they finish and are queued again", self._svc(),
-                            {"queue": len(self.queue)})
+            self.world.emit(
+                self.id,
+                "dwfm.collapse",
+                "DWFM congestive collapse: lease jobs "
+                "time out before they finish and are queued again",
+                self._svc(),
+                {"queue": len(self.queue)},
+            )
         self.collapsed = collapsed
 
     # -- operators ----------------------------------------------------------------------

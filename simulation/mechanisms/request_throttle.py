@@ -20,7 +20,7 @@ retry_pool.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
 from simulation.params import Param
@@ -29,14 +29,14 @@ from simulation.spec import MechanismSpec
 
 class RequestThrottle(Ticking):
     TYPE = "request_throttle"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "demand_per_s": Param("float", 100.0, "calls/s", "callers' demand", 0),
         "retry_share": Param("float", 0.9, "", "share of rejected calls retried", 0, 0.999),
         "retry_interval_s": Param("float", 60.0, "s", "mean time before a retry", 0.1),
         "degraded_error_rate": Param("float", 0.01, "", "error rate counted as degraded", 0, 1),
         "tick_s": Ticking.TICK,
     }
-    ACTIONS = {
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {
         "throttle": {"limit_per_s": Param("float", 20.0, "calls/s", "admitted calls", 0)},
         "relax": {
             "ramp_s": Param("float", 3600.0, "s", "time to reach the new limit", 0),
@@ -96,6 +96,10 @@ class RequestThrottle(Ticking):
         return self.each_service(status, error)
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
-        return {"limit_per_s": None if self.limit is None else r4(self.limit),
-                "offered_per_s": r4(self.offered), "admitted_per_s": r4(self.admitted),
-                "error_rate": r4(self.error_rate()), "retry_pool": round(self.pool)}
+        return {
+            "limit_per_s": None if self.limit is None else r4(self.limit),
+            "offered_per_s": r4(self.offered),
+            "admitted_per_s": r4(self.admitted),
+            "error_rate": r4(self.error_rate()),
+            "retry_pool": round(self.pool),
+        }

@@ -20,7 +20,7 @@ Metrics: queue, offered_per_s, goodput_per_s, wait_s, capacity_per_s.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
 from simulation.params import Param
@@ -29,20 +29,24 @@ from simulation.spec import MechanismSpec
 
 class RetryStorm(Ticking):
     TYPE = "retry_storm"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "base_per_s": Param("float", 80.0, "req/s", "fresh requests", 0),
         "capacity_per_s": Param("float", 100.0, "req/s", "server throughput", 0.0001),
         "timeout_s": Param("float", 10.0, "s", "client timeout", 0.001),
         "retry_share": Param("float", 1.0, "", "share of timed-out requests retried", 0, 1),
         "tick_s": Ticking.TICK,
     }
-    FAULTS = {"capacity_drop": {
-        "fraction": Param("float", 0.5, "", "share of capacity lost", 0, 1),
-        "duration_s": Param("float", 600.0, "s", "how long", 0),
-    }}
-    ACTIONS = {"shed_load": {"fraction": Param("float", 0.5, "", "share of load refused",
-                                               0, 1)},
-               "flush_queue": {}, "restore_load": {}}
+    FAULTS: ClassVar[dict[str, dict[str, Param]]] = {
+        "capacity_drop": {
+            "fraction": Param("float", 0.5, "", "share of capacity lost", 0, 1),
+            "duration_s": Param("float", 600.0, "s", "how long", 0),
+        }
+    }
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {
+        "shed_load": {"fraction": Param("float", 0.5, "", "share of load refused", 0, 1)},
+        "flush_queue": {},
+        "restore_load": {},
+    }
     METRICS = ("queue", "offered_per_s", "goodput_per_s", "wait_s", "capacity_per_s")
 
     def __init__(self, spec: MechanismSpec, world: World) -> None:
@@ -68,7 +72,7 @@ class RetryStorm(Ticking):
         self.retries = abandoned * p["retry_share"] if self.wait_s() > p["timeout_s"] else 0.0
 
     def wait_s(self) -> float:
-        return self.queue / self.capacity
+        return float(self.queue / self.capacity)
 
     def apply_fault(self, fault_type: str, params: dict[str, Any]) -> None:
         self.capacity = self.params["capacity_per_s"] * (1.0 - params["fraction"])
@@ -91,6 +95,10 @@ class RetryStorm(Ticking):
         return self.each_service(status_from_error(error, False), error)
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
-        return {"queue": round(self.queue), "offered_per_s": r4(self.offered),
-                "goodput_per_s": r4(self.goodput), "wait_s": r4(self.wait_s()),
-                "capacity_per_s": r4(self.capacity)}
+        return {
+            "queue": round(self.queue),
+            "offered_per_s": r4(self.offered),
+            "goodput_per_s": r4(self.goodput),
+            "wait_s": r4(self.wait_s()),
+            "capacity_per_s": r4(self.capacity),
+        }

@@ -19,7 +19,7 @@ stuck.drained.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Ticking, World, r4
@@ -29,24 +29,30 @@ from simulation.spec import MechanismSpec
 
 class StuckUntilOperator(Ticking):
     TYPE = "stuck_until_operator"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "trigger": Param("condition", {}, "", "condition that latches the failure"),
         "release_when": Param("condition", {}, "", "optional automatic release condition"),
-        "stuck_status": Param("choice", "degraded", "", "status while stuck",
-                              choices=("degraded", "down")),
+        "stuck_status": Param(
+            "choice", "degraded", "", "status while stuck", choices=("degraded", "down")
+        ),
         "stuck_error_rate": Param("float", 0.2, "", "error rate while stuck", 0, 1),
         "backlog_per_s": Param("float", 1.0, "items/s", "backlog growth while stuck", 0),
         "drain_per_s": Param("float", 5.0, "items/s", "backlog drain after release", 0.0001),
         "label": Param("str", "", "", "what is stuck, for narration"),
         "tick_s": Ticking.TICK,
     }
-    ACTIONS = {"release": {}, "stop_growth": {}}
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"release": {}, "stop_growth": {}}
     METRICS = ("stuck", "backlog", "growing")
     CONDITION_PARAMS = ("trigger", "release_when")
 
     @classmethod
-    def check_spec(cls, path: str, params: dict[str, Any], services: tuple[str, ...],
-                   errors: list[tuple[str, str]]) -> None:
+    def check_spec(
+        cls,
+        path: str,
+        params: dict[str, Any],
+        services: tuple[str, ...],
+        errors: list[tuple[str, str]],
+    ) -> None:
         if not params.get("trigger"):
             errors.append((f"{path}.trigger", "is required"))
 
@@ -65,8 +71,7 @@ class StuckUntilOperator(Ticking):
             self._drain(dt_s)
             if self.world.check(self.trigger):
                 self.stuck, self.growing = True, True
-                self._emit("stuck.latched", f"{self.label} fails and does not recover by "
-                           "itself")
+                self._emit("stuck.latched", f"{self.label} fails and does not recover by itself")
             return
         if self.growing:
             self.backlog += self.params["backlog_per_s"] * dt_s
@@ -96,8 +101,7 @@ class StuckUntilOperator(Ticking):
 
     def contribution(self, t_ms: int) -> Contribution:
         if self.stuck:
-            return self.each_service(self.params["stuck_status"],
-                                     self.params["stuck_error_rate"])
+            return self.each_service(self.params["stuck_status"], self.params["stuck_error_rate"])
         if self.backlog > 0:
             return self.each_service("recovering", r4(self.params["stuck_error_rate"] / 2))
         return self.each_service("healthy", 0.0)

@@ -27,7 +27,7 @@ gate_open (bool). Events: queue.latency_high, queue.latency_normal.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Ticking, World, r4
@@ -37,21 +37,22 @@ from simulation.spec import MechanismSpec
 
 class WorkQueue(Ticking):
     TYPE = "work_queue"
-    PARAMS = {
+    PARAMS: ClassVar[dict[str, Param]] = {
         "gate": Param("condition", {}, "", "work flows only while this holds (empty: always)"),
-        "held_per_s": Param("float", 0.0, "items/s", "work held upstream while the gate is "
-                            "closed", 0),
+        "held_per_s": Param(
+            "float", 0.0, "items/s", "work held upstream while the gate is closed", 0
+        ),
         "arrival_per_s": Param("float", 1.0, "items/s", "normal arrivals (gate open)", 0),
-        "release_per_s": Param("float", 1.0, "items/s", "held work released once the gate "
-                               "opens", 0),
+        "release_per_s": Param(
+            "float", 1.0, "items/s", "held work released once the gate opens", 0
+        ),
         "service_rate_per_s": Param("float", 2.0, "items/s", "propagation capacity", 0.0001),
-        "min_latency_s": Param("float", 30.0, "s", "latency of an item that does not wait",
-                               0),
+        "min_latency_s": Param("float", 30.0, "s", "latency of an item that does not wait", 0),
         "latency_degraded_s": Param("float", 600.0, "s", "latency counted as degraded", 0),
         "latency_normal_s": Param("float", 120.0, "s", "latency counted as normal again", 0),
         "tick_s": Ticking.TICK,
     }
-    ACTIONS = {
+    ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {
         "reduce_load": {"factor": Param("float", 0.5, "", "multiply arrivals by", 0, 1)},
         "add_capacity": {"factor": Param("float", 2.0, "", "multiply service rate by", 1)},
     }
@@ -82,20 +83,29 @@ class WorkQueue(Ticking):
         self._check_latency()
 
     def latency_s(self) -> float:
-        return self.backlog / self.rate + self.params["min_latency_s"]
+        return float(self.backlog / self.rate + self.params["min_latency_s"])
 
     def _check_latency(self) -> None:
         latency = self.latency_s()
         svc = self.services[0] if self.services else None
         if not self.high and latency > self.params["latency_degraded_s"]:
             self.high = True
-            self.world.emit(self.id, "queue.latency_high", f"Propagation latency passes "
-                            f"{latency:.0f} s: new instances start without network", svc,
-                            {"latency_s": r4(latency), "backlog": round(self.backlog)})
+            self.world.emit(
+                self.id,
+                "queue.latency_high",
+                f"Propagation latency passes {latency:.0f} s: new instances start without network",
+                svc,
+                {"latency_s": r4(latency), "backlog": round(self.backlog)},
+            )
         elif self.high and latency < self.params["latency_normal_s"]:
             self.high = False
-            self.world.emit(self.id, "queue.latency_normal", "Propagation latency is back to "
-                            "normal", svc, {"latency_s": r4(latency)})
+            self.world.emit(
+                self.id,
+                "queue.latency_normal",
+                "Propagation latency is back to normal",
+                svc,
+                {"latency_s": r4(latency)},
+            )
 
     def act(self, action: str, params: dict[str, Any]) -> None:
         if action == "reduce_load":
@@ -111,6 +121,10 @@ class WorkQueue(Ticking):
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
         unready = self.backlog + self.arrival * self.params["min_latency_s"]
-        return {"backlog": round(self.backlog), "held": round(self.held),
-                "unready": round(unready), "latency_s": r4(self.latency_s()),
-                "gate_open": self.gate_open}
+        return {
+            "backlog": round(self.backlog),
+            "held": round(self.held),
+            "unready": round(unready),
+            "latency_s": r4(self.latency_s()),
+            "gate_open": self.gate_open,
+        }

@@ -16,7 +16,7 @@ def aws_doc() -> dict[str, Any]:
     return json.loads(AWS.read_text(encoding="utf-8"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_aws(overrides: tuple[tuple[str, object], ...] = ()) -> Result:
     """One cached run of the AWS scenario per distinct variant."""
     doc = apply_variant(aws_doc(), dict(overrides)) if overrides else aws_doc()

@@ -22,68 +22,150 @@ def t(clock: str, day: int = 20) -> int:
 
 
 def svc(sid: str, name: str, group: str, description: str, illustrative: bool = False) -> dict:
-    return {"id": sid, "name": name, "group": group, "description": description,
-            "illustrative": illustrative}
+    return {
+        "id": sid,
+        "name": name,
+        "group": group,
+        "description": description,
+        "illustrative": illustrative,
+    }
 
 
 SERVICES = [
-    svc("route53", "Route 53", "DNS", "Hosts the DynamoDB endpoint records; itself healthy "
-        "throughout."),
-    svc("ddb-dns", "DynamoDB DNS automation", "DNS", "DNS Planner + three DNS Enactors (one "
-        "per AZ) that keep DynamoDB's endpoint records on the newest plan."),
-    svc("dynamodb", "DynamoDB (regional endpoint)", "Data", "dynamodb.us-east-1.amazonaws.com "
-        "as customers and most AWS services resolve it."),
-    svc("dynamodb-internal", "DynamoDB (internal clients)", "Data", "DynamoDB as reached by "
+    svc(
+        "route53",
+        "Route 53",
+        "DNS",
+        "Hosts the DynamoDB endpoint records; itself healthy throughout.",
+    ),
+    svc(
+        "ddb-dns",
+        "DynamoDB DNS automation",
+        "DNS",
+        "DNS Planner + three DNS Enactors (one "
+        "per AZ) that keep DynamoDB's endpoint records on the newest plan.",
+    ),
+    svc(
+        "dynamodb",
+        "DynamoDB (regional endpoint)",
+        "Data",
+        "dynamodb.us-east-1.amazonaws.com as customers and most AWS services resolve it.",
+    ),
+    svc(
+        "dynamodb-internal",
+        "DynamoDB (internal clients)",
+        "Data",
+        "DynamoDB as reached by "
         "the internal services operators could repoint at 01:15 (STS, IAM sign-in). A "
-        "modelling split: AWS says only that 'some internal services' were helped."),
-    svc("ec2-dwfm", "EC2 DropletWorkflow Manager", "Compute", "Holds a lease per droplet "
-        "(physical server); lease check-ins need DynamoDB."),
-    svc("ec2-netmgr", "EC2 Network Manager", "Compute", "Propagates network configuration "
-        "to new and terminated instances."),
-    svc("ec2", "EC2 API and launches", "Compute", "RunInstances & co.: need leased droplets, "
-        "propagated network state, and get throttled by operators."),
-    svc("nlb", "Network Load Balancer", "Networking", "Health-check subsystem with automatic "
-        "AZ DNS failover."),
-    svc("lambda", "Lambda", "Serverless", "Function API, SQS event-source polling, internal "
-        "worker capacity."),
+        "modelling split: AWS says only that 'some internal services' were helped.",
+    ),
+    svc(
+        "ec2-dwfm",
+        "EC2 DropletWorkflow Manager",
+        "Compute",
+        "Holds a lease per droplet (physical server); lease check-ins need DynamoDB.",
+    ),
+    svc(
+        "ec2-netmgr",
+        "EC2 Network Manager",
+        "Compute",
+        "Propagates network configuration to new and terminated instances.",
+    ),
+    svc(
+        "ec2",
+        "EC2 API and launches",
+        "Compute",
+        "RunInstances & co.: need leased droplets, "
+        "propagated network state, and get throttled by operators.",
+    ),
+    svc(
+        "nlb",
+        "Network Load Balancer",
+        "Networking",
+        "Health-check subsystem with automatic AZ DNS failover.",
+    ),
+    svc(
+        "lambda",
+        "Lambda",
+        "Serverless",
+        "Function API, SQS event-source polling, internal worker capacity.",
+    ),
     svc("ecs", "ECS / EKS / Fargate", "Containers", "Container launches and cluster scaling."),
     svc("sts", "STS", "Identity", "Security Token Service."),
-    svc("iam-signin", "IAM console sign-in", "Identity", "Console authentication for IAM "
-        "users."),
+    svc("iam-signin", "IAM console sign-in", "Identity", "Console authentication for IAM users."),
     svc("connect", "Amazon Connect", "Apps", "Contact-centre calls, chats, cases."),
-    svc("redshift", "Redshift", "Data", "Queries and cluster management; host replacement "
-        "needs EC2 launches."),
+    svc(
+        "redshift",
+        "Redshift",
+        "Data",
+        "Queries and cluster management; host replacement needs EC2 launches.",
+    ),
     svc("support", "AWS Support Center", "Apps", "Support cases (account-metadata lookups)."),
-    svc("mwaa", "Managed Workflows for Apache Airflow", "Apps", "Affected via DynamoDB, EC2, "
-        "Lambda and Fargate dependencies."),
-    svc("outposts", "Outposts lifecycle operations", "Compute", "Affected via DynamoDB and "
-        "EC2 launch dependencies."),
+    svc(
+        "mwaa",
+        "Managed Workflows for Apache Airflow",
+        "Apps",
+        "Affected via DynamoDB, EC2, Lambda and Fargate dependencies.",
+    ),
+    svc(
+        "outposts",
+        "Outposts lifecycle operations",
+        "Compute",
+        "Affected via DynamoDB and EC2 launch dependencies.",
+    ),
 ]
 APPS = [
-    ("snapchat", "Snapchat"), ("reddit", "Reddit"), ("ring", "Ring"), ("fortnite", "Fortnite"),
-    ("signal", "Signal"), ("coinbase", "Coinbase"), ("robinhood", "Robinhood"),
-    ("netflix", "Netflix"), ("starbucks", "Starbucks app"), ("united", "United Airlines"),
-    ("banking", "Banking apps"), ("hospitals", "Hospital networks"),
+    ("snapchat", "Snapchat"),
+    ("reddit", "Reddit"),
+    ("ring", "Ring"),
+    ("fortnite", "Fortnite"),
+    ("signal", "Signal"),
+    ("coinbase", "Coinbase"),
+    ("robinhood", "Robinhood"),
+    ("netflix", "Netflix"),
+    ("starbucks", "Starbucks app"),
+    ("united", "United Airlines"),
+    ("banking", "Banking apps"),
+    ("hospitals", "Hospital networks"),
     ("smart-home", "Smart-home devices"),
 ]
 for sid, name in APPS:
-    SERVICES.append(svc(sid, name, "Customers", "Reported affected in news coverage of the "
-                        "outage. Its AWS dependencies here are ILLUSTRATIVE guesses, not "
-                        "published architecture.", illustrative=True))
+    SERVICES.append(
+        svc(
+            sid,
+            name,
+            "Customers",
+            "Reported affected in news coverage of the "
+            "outage. Its AWS dependencies here are ILLUSTRATIVE guesses, not "
+            "published architecture.",
+            illustrative=True,
+        )
+    )
 
 
-def dep(src: str, dst: str, kind: str = "hard", delay_s: int = 60, ill: bool = False,
-        description: str = "") -> dict:
-    return {"from": src, "to": dst, "kind": kind, "delay_s": delay_s, "illustrative": ill,
-            "description": description or ("Illustrative." if ill else "")}
+def dep(  # noqa: PLR0917
+    src: str,
+    dst: str,
+    kind: str = "hard",
+    delay_s: int = 60,
+    ill: bool = False,
+    description: str = "",
+) -> dict:
+    return {
+        "from": src,
+        "to": dst,
+        "kind": kind,
+        "delay_s": delay_s,
+        "illustrative": ill,
+        "description": description or ("Illustrative." if ill else ""),
+    }
 
 
 INTERNAL = "Client time-outs and retries before errors surface: 60 s, our assumption."
 DEPS = [
     dep("ddb-dns", "route53", delay_s=0),
     dep("ec2-dwfm", "dynamodb", delay_s=0, description="Lease state checks read DynamoDB."),
-    dep("ec2", "ec2-dwfm", delay_s=0, description="No leased droplet ⇒ 'insufficient "
-        "capacity'."),
+    dep("ec2", "ec2-dwfm", delay_s=0, description="No leased droplet ⇒ 'insufficient capacity'."),
     dep("ec2", "ec2-netmgr", delay_s=0, description="New instances without network state."),
     dep("lambda", "dynamodb", description=INTERNAL),
     dep("lambda", "nlb", "soft", description=INTERNAL),
@@ -125,105 +207,229 @@ for app, targets in APP_DEPS.items():
 
 
 def mech(mid: str, mtype: str, services: list[str], params: dict, description: str) -> dict:
-    return {"id": mid, "type": mtype, "services": services, "params": params,
-            "description": description}
+    return {
+        "id": mid,
+        "type": mtype,
+        "services": services,
+        "params": params,
+        "description": description,
+    }
 
 
 MECHANISMS = [
-    mech("ddb-dns", "dns_automation", ["ddb-dns"], {
-        "enactors": 3, "endpoints": ["regional", "fips", "ipv6", "account"],
-        "planner_interval_s": 30, "poll_interval_s": 10, "lock_s": 0.2, "apply_s": 2.0,
-        "retry_backoff_s": 0.5, "cleanup_delay_s": 5, "cleanup_age_generations": 2,
-        "version_check": "once", "cleanup_protects_active": False,
-    }, "Known (AWS): one Planner, three independent Enactors, endpoints regional/FIPS/IPv6/"
-       "account-specific, a once-per-pass staleness check, clean-up of much older "
-       "generations. OURS (AWS published none): a plan every 30 s, Enactors poll every 10 s, "
-       "2 s per Route 53 transaction, clean-up of plans more than 2 generations (60 s) "
-       "older, 5 s clean-up scan. A finer Planner period only costs run time."),
-    mech("ddb-resolvers", "dns_cache", ["dynamodb"], {
-        "answer_signal": "ddb-dns.answer", "resolvers": 200, "ttl_s": 60,
-        "negative_ttl_s": 900, "negative_ttl_min_s": 60,
-    }, "Known (AWS): recovery 02:25→02:40 'as cached DNS records expired'. OURS: 60 s TTL "
-       "for good answers; each resolver caches empty answers for its own 1–15 min (the "
-       "15 min maximum chosen from that 15-minute tail)."),
-    mech("ddb-internal-resolvers", "dns_cache", ["dynamodb-internal"], {
-        "answer_signal": "ddb-dns.answer", "resolvers": 200, "ttl_s": 60,
-        "negative_ttl_s": 600, "negative_ttl_min_s": 60,
-    }, "Resolvers of the internal services operators repointed at 01:15. OURS: empty answers "
-       "cached 1–10 min."),
-    mech("dwfm", "lease_fleet", ["ec2-dwfm"], {
-        "droplets": 100000, "batch_size": 500, "requires_service": "dynamodb",
-        "lease_min_s": 300, "lease_max_s": 9400, "hosts": 20, "work_s": 470,
-        "contention_items": 100, "timeout_s": 600, "incoming_per_s": 0.02,
-        "incoming_max_retries": 3, "check_interval_s": 30,
-    }, "Known (AWS): leases lapse 'slowly' 23:48→02:24; after DynamoDB returned, lease "
-       "work timed out before completing and DWFM went into congestive collapse until "
-       "throttling + host restarts at 04:14; all leases by 05:28. OURS: 100k droplets in "
-       "200 jobs, remaining lease lifetimes 5 min–2 h 37 min (from AWS's lapse window), "
-       "20 workers, 470 s per job uncontended, doubling per 100 queued jobs, 10 min time-out."),
-    mech("ec2-throttle", "request_throttle", ["ec2"], {
-        "demand_per_s": 100, "retry_share": 0.9, "retry_interval_s": 60,
-    }, "EC2 API request throttling ('request limit exceeded'). OURS: demand 100 calls/s "
-       "(a unit), 90% of rejected calls retried after ~60 s; throttled to 20% of demand at "
-       "04:14 and raised linearly to 130% over 3 h from 11:23 (AWS: 'gradually')."),
-    mech("netmgr", "work_queue", ["ec2-netmgr"], {
-        "gate": {"metric": "dwfm.leased_fraction", "op": ">=", "value": 1},
-        "held_per_s": 3.6, "arrival_per_s": 6, "release_per_s": 5.9,
-        "service_rate_per_s": 10, "min_latency_s": 30, "latency_degraded_s": 600,
-        "latency_normal_s": 120,
-    }, "Known (AWS): propagation work delayed while DWFM lacked leases; from 05:28 a large "
-       "backlog; latency up at 06:21; normal 10:36. OURS: 3.6 changes/s held while leases "
-       "are missing, 6/s normal arrivals, 10/s capacity, held work released at 5.9/s; "
-       "'degraded' above 10 min latency, 'normal' below 2 min."),
-    mech("nlb-hc", "health_check_failover", ["nlb"], {
-        "unready_metric": "netmgr.unready", "target_fraction": 0.3, "base_load": 0.6,
-        "flap_load": 0.0015, "load_balancers": 50, "azs": 3, "failover_rate_per_s": 0.002,
-        "return_rate_per_s": 0.01, "load_fraction": 0.75,
-    }, "Known (AWS): checks flapped for instances whose network state had not propagated; "
-       "checker load rose; automatic AZ failover removed healthy capacity; disabling it at "
-       "09:36 ended the errors. OURS: 30% of unready instances are NLB targets, each adds "
-       "0.15% checker load; traffic needs 75% of capacity."),
-    mech("lambda-sqs", "stuck_until_operator", ["lambda"], {
-        "trigger": {"service": "dynamodb", "status": "down", "for_s": 600},
-        "stuck_status": "degraded", "stuck_error_rate": 0.2, "backlog_per_s": 1,
-        "drain_per_s": 4, "label": "Lambda's SQS polling subsystem",
-    }, "Known (AWS): the SQS poller failed and did not recover by itself; restored 04:40; "
-       "backlogs processed by 06:00. OURS: backlog in arbitrary units, drained 4× faster "
-       "than it grew."),
-    mech("lambda-capacity", "capacity_pool", ["lambda"], {
-        "demand": 0.7, "erode_when": {"service": "nlb", "status": ["degraded", "down"]},
-        "erode_per_s": 0.00007,
-        "restore_when": {"service": "ec2-netmgr", "status": "healthy"},
-        "restore_per_s": 0.00006,
-    }, "Known (AWS, unconfirmed): NLB health-check failures terminated Lambda's internal "
-       "instances, leaving it under-scaled (07:04) until EC2 launches worked. OURS: 0.007%/s "
-       "capacity lost while NLB is failing, rebuilt at 0.006%/s once launched instances get "
-       "network."),
-    mech("redshift-hosts", "stuck_until_operator", ["redshift"], {
-        "trigger": {"service": "dynamodb", "status": "down", "for_s": 3600},
-        "release_when": {"service": "ec2", "status": "healthy"},
-        "stuck_status": "degraded", "stuck_error_rate": 0.3, "backlog_per_s": 1,
-        "drain_per_s": 0.42, "label": "Redshift host-replacement workflows",
-    }, "Known (AWS): node credentials expired, host replacements waited on EC2 launches; "
-       "backlog growth stopped 06:45; last clusters restored Oct 21 04:05. OURS: credentials "
-       "expire after 1 h of DynamoDB outage; one cluster-unit per second queued; drained at "
-       "0.42/s once EC2 is healthy."),
+    mech(
+        "ddb-dns",
+        "dns_automation",
+        ["ddb-dns"],
+        {
+            "enactors": 3,
+            "endpoints": ["regional", "fips", "ipv6", "account"],
+            "planner_interval_s": 30,
+            "poll_interval_s": 10,
+            "lock_s": 0.2,
+            "apply_s": 2.0,
+            "retry_backoff_s": 0.5,
+            "cleanup_delay_s": 5,
+            "cleanup_age_generations": 2,
+            "version_check": "once",
+            "cleanup_protects_active": False,
+        },
+        "Known (AWS): one Planner, three independent Enactors, endpoints regional/FIPS/IPv6/"
+        "account-specific, a once-per-pass staleness check, clean-up of much older "
+        "generations. OURS (AWS published none): a plan every 30 s, Enactors poll every 10 s, "
+        "2 s per Route 53 transaction, clean-up of plans more than 2 generations (60 s) "
+        "older, 5 s clean-up scan. A finer Planner period only costs run time.",
+    ),
+    mech(
+        "ddb-resolvers",
+        "dns_cache",
+        ["dynamodb"],
+        {
+            "answer_signal": "ddb-dns.answer",
+            "resolvers": 200,
+            "ttl_s": 60,
+            "negative_ttl_s": 900,
+            "negative_ttl_min_s": 60,
+        },
+        "Known (AWS): recovery 02:25→02:40 'as cached DNS records expired'. OURS: 60 s TTL "
+        "for good answers; each resolver caches empty answers for its own 1–15 min (the "
+        "15 min maximum chosen from that 15-minute tail).",
+    ),
+    mech(
+        "ddb-internal-resolvers",
+        "dns_cache",
+        ["dynamodb-internal"],
+        {
+            "answer_signal": "ddb-dns.answer",
+            "resolvers": 200,
+            "ttl_s": 60,
+            "negative_ttl_s": 600,
+            "negative_ttl_min_s": 60,
+        },
+        "Resolvers of the internal services operators repointed at 01:15. OURS: empty answers "
+        "cached 1–10 min.",
+    ),
+    mech(
+        "dwfm",
+        "lease_fleet",
+        ["ec2-dwfm"],
+        {
+            "droplets": 100000,
+            "batch_size": 500,
+            "requires_service": "dynamodb",
+            "lease_min_s": 300,
+            "lease_max_s": 9400,
+            "hosts": 20,
+            "work_s": 470,
+            "contention_items": 100,
+            "timeout_s": 600,
+            "incoming_per_s": 0.02,
+            "incoming_max_retries": 3,
+            "check_interval_s": 30,
+        },
+        "Known (AWS): leases lapse 'slowly' 23:48→02:24; after DynamoDB returned, lease "
+        "work timed out before completing and DWFM went into congestive collapse until "
+        "throttling + host restarts at 04:14; all leases by 05:28. OURS: 100k droplets in "
+        "200 jobs, remaining lease lifetimes 5 min–2 h 37 min (from AWS's lapse window), "
+        "20 workers, 470 s per job uncontended, doubling per 100 queued jobs, 10 min time-out.",
+    ),
+    mech(
+        "ec2-throttle",
+        "request_throttle",
+        ["ec2"],
+        {
+            "demand_per_s": 100,
+            "retry_share": 0.9,
+            "retry_interval_s": 60,
+        },
+        "EC2 API request throttling ('request limit exceeded'). OURS: demand 100 calls/s "
+        "(a unit), 90% of rejected calls retried after ~60 s; throttled to 20% of demand at "
+        "04:14 and raised linearly to 130% over 3 h from 11:23 (AWS: 'gradually').",
+    ),
+    mech(
+        "netmgr",
+        "work_queue",
+        ["ec2-netmgr"],
+        {
+            "gate": {"metric": "dwfm.leased_fraction", "op": ">=", "value": 1},
+            "held_per_s": 3.6,
+            "arrival_per_s": 6,
+            "release_per_s": 5.9,
+            "service_rate_per_s": 10,
+            "min_latency_s": 30,
+            "latency_degraded_s": 600,
+            "latency_normal_s": 120,
+        },
+        "Known (AWS): propagation work delayed while DWFM lacked leases; from 05:28 a large "
+        "backlog; latency up at 06:21; normal 10:36. OURS: 3.6 changes/s held while leases "
+        "are missing, 6/s normal arrivals, 10/s capacity, held work released at 5.9/s; "
+        "'degraded' above 10 min latency, 'normal' below 2 min.",
+    ),
+    mech(
+        "nlb-hc",
+        "health_check_failover",
+        ["nlb"],
+        {
+            "unready_metric": "netmgr.unready",
+            "target_fraction": 0.3,
+            "base_load": 0.6,
+            "flap_load": 0.0015,
+            "load_balancers": 50,
+            "azs": 3,
+            "failover_rate_per_s": 0.002,
+            "return_rate_per_s": 0.01,
+            "load_fraction": 0.75,
+        },
+        "Known (AWS): checks flapped for instances whose network state had not propagated; "
+        "checker load rose; automatic AZ failover removed healthy capacity; disabling it at "
+        "09:36 ended the errors. OURS: 30% of unready instances are NLB targets, each adds "
+        "0.15% checker load; traffic needs 75% of capacity.",
+    ),
+    mech(
+        "lambda-sqs",
+        "stuck_until_operator",
+        ["lambda"],
+        {
+            "trigger": {"service": "dynamodb", "status": "down", "for_s": 600},
+            "stuck_status": "degraded",
+            "stuck_error_rate": 0.2,
+            "backlog_per_s": 1,
+            "drain_per_s": 4,
+            "label": "Lambda's SQS polling subsystem",
+        },
+        "Known (AWS): the SQS poller failed and did not recover by itself; restored 04:40; "
+        "backlogs processed by 06:00. OURS: backlog in arbitrary units, drained 4× faster "
+        "than it grew.",
+    ),
+    mech(
+        "lambda-capacity",
+        "capacity_pool",
+        ["lambda"],
+        {
+            "demand": 0.7,
+            "erode_when": {"service": "nlb", "status": ["degraded", "down"]},
+            "erode_per_s": 0.00007,
+            "restore_when": {"service": "ec2-netmgr", "status": "healthy"},
+            "restore_per_s": 0.00006,
+        },
+        "Known (AWS, unconfirmed): NLB health-check failures terminated Lambda's internal "
+        "instances, leaving it under-scaled (07:04) until EC2 launches worked. OURS: 0.007%/s "
+        "capacity lost while NLB is failing, rebuilt at 0.006%/s once launched instances get "
+        "network.",
+    ),
+    mech(
+        "redshift-hosts",
+        "stuck_until_operator",
+        ["redshift"],
+        {
+            "trigger": {"service": "dynamodb", "status": "down", "for_s": 3600},
+            "release_when": {"service": "ec2", "status": "healthy"},
+            "stuck_status": "degraded",
+            "stuck_error_rate": 0.3,
+            "backlog_per_s": 1,
+            "drain_per_s": 0.42,
+            "label": "Redshift host-replacement workflows",
+        },
+        "Known (AWS): node credentials expired, host replacements waited on EC2 launches; "
+        "backlog growth stopped 06:45; last clusters restored Oct 21 04:05. OURS: credentials "
+        "expire after 1 h of DynamoDB outage; one cluster-unit per second queued; drained at "
+        "0.42/s once EC2 is healthy.",
+    ),
 ]
 
-FAULTS = [{
-    "id": "enactor-a-delay", "at_s": t("23:47", 19), "type": "enactor_delay",
-    "target": "ddb-dns",
-    "params": {"enactor": "a", "lock_delay_s": 100, "duration_s": 600, "jitter": 0.05},
-    "description": "AWS: 'unusually high delays' for one Enactor just before 23:48 (DAT453: "
-                   "while acquiring the lock). The 100 s (±5%) per lock attempt is our choice. The "
-                   "race itself is not scripted.",
-}]
+FAULTS = [
+    {
+        "id": "enactor-a-delay",
+        "at_s": t("23:47", 19),
+        "type": "enactor_delay",
+        "target": "ddb-dns",
+        "params": {"enactor": "a", "lock_delay_s": 100, "duration_s": 600, "jitter": 0.05},
+        "description": "AWS: 'unusually high delays' for one Enactor just before 23:48 (DAT453: "
+        "while acquiring the lock). The 100 s (±5%) per lock attempt is our choice. The "
+        "race itself is not scripted.",
+    }
+]
 
 
-def iv(iid: str, clock: str, action: str, target: str, label: str, when: dict | None,
-       params: dict | None = None, day: int = 20) -> dict:
-    out = {"id": iid, "at_s": t(clock, day), "action": action, "target": target,
-           "params": params or {}, "label": label, "enabled": True}
+def iv(  # noqa: PLR0917
+    iid: str,
+    clock: str,
+    action: str,
+    target: str,
+    label: str,
+    when: dict | None,
+    params: dict | None = None,
+    day: int = 20,
+) -> dict:
+    out = {
+        "id": iid,
+        "at_s": t(clock, day),
+        "action": action,
+        "target": target,
+        "params": params or {},
+        "label": label,
+        "enabled": True,
+    }
     if when is not None:
         out["when"] = when
     return out
@@ -231,41 +437,109 @@ def iv(iid: str, clock: str, action: str, target: str, label: str, when: dict | 
 
 COLLAPSED = {"metric": "dwfm.collapsed", "op": "==", "value": True}
 INTERVENTIONS = [
-    iv("internal-mitigation", "01:15", "override", "ddb-internal-resolvers",
-       "Temporary DNS mitigations let some internal services reach DynamoDB",
-       {"service": "dynamodb-internal", "status": "down"}),
-    iv("dns-restore", "02:25", "restore_records", "ddb-dns",
-       "Operators manually restore all DynamoDB DNS records",
-       {"metric": "ddb-dns.active_plan_deleted", "op": "==", "value": True}),
-    iv("dwfm-throttle", "04:14", "throttle_incoming", "dwfm",
-       "Engineers throttle incoming work to DWFM", COLLAPSED, {"max_in_system": 20}),
-    iv("dwfm-restart", "04:14", "restart_hosts", "dwfm",
-       "Engineers selectively restart DWFM hosts, flushing their queues", COLLAPSED),
-    iv("ec2-api-throttle", "04:14", "throttle", "ec2-throttle",
-       "EC2 API requests throttled ('request limit exceeded')",
-       {"intervention": "dwfm-throttle"}, {"limit_per_s": 20}),
-    iv("lambda-sqs-restore", "04:40", "release", "lambda-sqs",
-       "Lambda's failed SQS polling subsystem restored by hand",
-       {"metric": "lambda-sqs.stuck", "op": "==", "value": True}),
-    iv("redshift-stop-growth", "06:45", "stop_growth", "redshift-hosts",
-       "Redshift engineers stop the host-replacement backlog from growing",
-       {"metric": "redshift-hosts.stuck", "op": "==", "value": True}),
-    iv("nlb-disable-failover", "09:36", "disable_failover", "nlb-hc",
-       "Engineers disable automatic NLB health-check failover",
-       {"service": "nlb", "status": ["degraded", "down", "recovering"]}),
-    iv("ec2-relax", "11:23", "relax", "ec2-throttle",
-       "Engineers start relaxing EC2 request throttles",
-       {"intervention": "ec2-api-throttle"}, {"ramp_s": 10800, "to_limit_per_s": 130}),
-    iv("nlb-enable-failover", "14:09", "enable_failover", "nlb-hc",
-       "Automatic NLB health-check failover re-enabled",
-       {"metric": "nlb-hc.failover_enabled", "op": "==", "value": False}),
+    iv(
+        "internal-mitigation",
+        "01:15",
+        "override",
+        "ddb-internal-resolvers",
+        "Temporary DNS mitigations let some internal services reach DynamoDB",
+        {"service": "dynamodb-internal", "status": "down"},
+    ),
+    iv(
+        "dns-restore",
+        "02:25",
+        "restore_records",
+        "ddb-dns",
+        "Operators manually restore all DynamoDB DNS records",
+        {"metric": "ddb-dns.active_plan_deleted", "op": "==", "value": True},
+    ),
+    iv(
+        "dwfm-throttle",
+        "04:14",
+        "throttle_incoming",
+        "dwfm",
+        "Engineers throttle incoming work to DWFM",
+        COLLAPSED,
+        {"max_in_system": 20},
+    ),
+    iv(
+        "dwfm-restart",
+        "04:14",
+        "restart_hosts",
+        "dwfm",
+        "Engineers selectively restart DWFM hosts, flushing their queues",
+        COLLAPSED,
+    ),
+    iv(
+        "ec2-api-throttle",
+        "04:14",
+        "throttle",
+        "ec2-throttle",
+        "EC2 API requests throttled ('request limit exceeded')",
+        {"intervention": "dwfm-throttle"},
+        {"limit_per_s": 20},
+    ),
+    iv(
+        "lambda-sqs-restore",
+        "04:40",
+        "release",
+        "lambda-sqs",
+        "Lambda's failed SQS polling subsystem restored by hand",
+        {"metric": "lambda-sqs.stuck", "op": "==", "value": True},
+    ),
+    iv(
+        "redshift-stop-growth",
+        "06:45",
+        "stop_growth",
+        "redshift-hosts",
+        "Redshift engineers stop the host-replacement backlog from growing",
+        {"metric": "redshift-hosts.stuck", "op": "==", "value": True},
+    ),
+    iv(
+        "nlb-disable-failover",
+        "09:36",
+        "disable_failover",
+        "nlb-hc",
+        "Engineers disable automatic NLB health-check failover",
+        {"service": "nlb", "status": ["degraded", "down", "recovering"]},
+    ),
+    iv(
+        "ec2-relax",
+        "11:23",
+        "relax",
+        "ec2-throttle",
+        "Engineers start relaxing EC2 request throttles",
+        {"intervention": "ec2-api-throttle"},
+        {"ramp_s": 10800, "to_limit_per_s": 130},
+    ),
+    iv(
+        "nlb-enable-failover",
+        "14:09",
+        "enable_failover",
+        "nlb-hc",
+        "Automatic NLB health-check failover re-enabled",
+        {"metric": "nlb-hc.failover_enabled", "op": "==", "value": False},
+    ),
 ]
 
 
-def ms(mid: str, clock: str, label: str, service: str | None, kind: str, match: dict | None,
-       conf: str, day: int = 20) -> dict:
-    out = {"id": mid, "at_s": t(clock, day), "label": label, "kind": kind,
-           "source": f"[{conf}] {FACTS}"}
+def ms(  # noqa: PLR0917
+    mid: str,
+    clock: str,
+    label: str,
+    service: str | None,
+    kind: str,
+    match: dict | None,
+    conf: str,
+    day: int = 20,
+) -> dict:
+    out = {
+        "id": mid,
+        "at_s": t(clock, day),
+        "label": label,
+        "kind": kind,
+        "source": f"[{conf}] {FACTS}",
+    }
     if service:
         out["service"] = service
     if match is not None:
@@ -282,108 +556,457 @@ def edge(service: str, status: str | list, which: str = "enter", after_s: int = 
 
 LATE = 20000
 MILESTONES = [
-    ms("ecs-errors", "23:45", "ECS/EKS/Fargate launch failures begin", "ecs", "emergent",
-       edge("ecs", "healthy", "exit"), "R", 19),
-    ms("redshift-errors", "23:47", "Redshift API and query errors begin", "redshift",
-       "emergent", edge("redshift", "healthy", "exit"), "S×1", 19),
-    ms("ddb-errors", "23:48", "DynamoDB API errors begin (regional record empty)", "dynamodb",
-       "emergent", edge("dynamodb", "healthy", "exit"), "P", 19),
-    ms("dwfm-checks-fail", "23:48", "DWFM state checks fail; EC2 API errors begin",
-       "ec2-dwfm", "emergent", edge("ec2-dwfm", "healthy", "exit"), "Q/S×3", 19),
-    ms("lambda-errors", "23:51", "Lambda API errors and latency begin", "lambda", "emergent",
-       edge("lambda", "healthy", "exit"), "S×1; R", 19),
-    ms("sts-errors", "23:51", "STS errors and latency begin", "sts", "emergent",
-       edge("sts", "healthy", "exit"), "S×1", 19),
-    ms("iam-errors", "23:51", "IAM console sign-in failures begin", "iam-signin", "emergent",
-       edge("iam-signin", "healthy", "exit"), "S×1", 19),
-    ms("connect-errors", "23:56", "Amazon Connect errors begin (S10 says 00:20)", "connect",
-       "emergent", edge("connect", "healthy", "exit"), "R, conflicting", 19),
-    ms("diagnosis", "00:38", "Engineers identify DynamoDB's DNS state as the source",
-       "dynamodb", "reference", None, "Q"),
-    ms("internal-mitigation", "01:15", "Temporary mitigations for internal services",
-       "dynamodb-internal", "operator", {"intervention": "internal-mitigation"}, "S×3"),
-    ms("sts-recovered", "01:19", "STS recovers (internal DynamoDB endpoints restored)", "sts",
-       "emergent", edge("sts", "down", "exit"), "S×2"),
-    ms("redshift-iam-all-regions", "01:20", "Redshift IAM-user queries work again in all "
-       "Regions", "redshift", "reference", None, "R"),
-    ms("iam-recovered", "01:25", "IAM console sign-in back to normal", "iam-signin",
-       "emergent", edge("iam-signin", "healthy"), "S×2"),
-    ms("redshift-queries", "02:21", "Redshift queries and cluster operations work again",
-       "redshift", "emergent", edge("redshift", "down", "exit"), "S×1; R"),
-    ms("lambda-mostly", "02:24", "Lambda recovers except SQS polling", "lambda", "emergent",
-       edge("lambda", "down", "exit"), "S×2"),
-    ms("leases-lapsed", "02:24", "Droplet leases finish timing out", "ec2-dwfm", "emergent",
-       {"event": "dwfm.all_lapsed"}, "S×2"),
-    ms("dns-restored", "02:25", "All DynamoDB DNS information restored (manual)", "dynamodb",
-       "operator", {"intervention": "dns-restore"}, "Q/S×4"),
-    ms("dwfm-collapse", "02:25", "DWFM re-establishes leases and enters congestive collapse",
-       "ec2-dwfm", "emergent", {"event": "dwfm.collapse"}, "Q/S×3"),
-    ms("launch-failures", "02:25", "New EC2 launches fail (AWS intro: period 3 begins)", "ec2",
-       "reference", None, "P"),
-    ms("global-tables", "02:32", "Global-table replicas caught up", "dynamodb", "reference",
-       None, "S×3"),
-    ms("ddb-recovered", "02:40", "DynamoDB recovered as cached DNS records expire",
-       "dynamodb", "emergent", edge("dynamodb", "healthy"), "P, S×3"),
-    ms("support-mitigated", "02:40", "Support Center case access mitigated", "support",
-       "emergent", edge("support", "healthy"), "S×1; R"),
-    ms("support-further", "02:58", "Support Center: further action to prevent recurrence",
-       "support", "reference", None, "S×1; R"),
-    ms("dwfm-throttle-restart", "04:14", "DWFM work throttled, DWFM hosts restarted",
-       "ec2-dwfm", "operator", {"intervention": "dwfm-restart"}, "Q/S×4"),
-    ms("lambda-sqs-restored", "04:40", "Lambda SQS poller restored by hand", "lambda",
-       "operator", {"intervention": "lambda-sqs-restore"}, "S×3"),
-    ms("connect-chat", "05:00", "Connect chat errors end", "connect", "reference", None,
-       "S×1; R"),
-    ms("all-leases", "05:28", "Leases re-established with all droplets", "ec2-dwfm",
-       "emergent", {"event": "dwfm.all_leases"}, "Q/S×4"),
-    ms("netmgr-backlog", "05:28", "Network Manager starts on the delayed propagation backlog",
-       "ec2-netmgr", "emergent",
-       {"metric": "netmgr.backlog", "op": ">", "value": 0, "after_s": 3600}, "S×2"),
-    ms("nlb-errors", "05:30", "NLB connection errors begin", "nlb", "emergent",
-       edge("nlb", "healthy", "exit"), "P, S×4"),
-    ms("lambda-sqs-drained", "06:00", "Lambda SQS backlogs processed", "lambda", "emergent",
-       {"event": "stuck.drained", "actor": "lambda-sqs"}, "S×1; R"),
-    ms("netmgr-latency", "06:21", "Network propagation latency rises; new instances lack "
-       "network", "ec2-netmgr", "emergent", {"event": "queue.latency_high"}, "S×4"),
-    ms("redshift-stop", "06:45", "Redshift host-replacement backlog stopped from growing",
-       "redshift", "operator", {"intervention": "redshift-stop-growth"}, "S×1"),
-    ms("nlb-detected", "06:52", "Monitoring detects NLB health-check failures", "nlb",
-       "reference", None, "Q/S×3"),
-    ms("lambda-underscaled", "07:04", "Lambda under-scaled after NLB-driven terminations",
-       "lambda", "emergent",
-       {"metric": "lambda-capacity.error_rate", "op": ">", "value": 0.01}, "R"),
-    ms("connect-wave2", "07:04", "Connect second wave of errors (NLB, Lambda)", "connect",
-       "emergent", edge("connect", "healthy", "exit", LATE), "S×1"),
-    ms("sts-wave2", "08:31", "STS second wave of errors (NLB health checks)", "sts",
-       "emergent", edge("sts", "healthy", "exit", LATE), "S×1"),
-    ms("nlb-failover-off", "09:36", "Automatic NLB health-check failover disabled", "nlb",
-       "operator", {"intervention": "nlb-disable-failover"}, "Q/S×4"),
-    ms("sts-recovered-2", "09:59", "STS recovered from the NLB issue", "sts", "emergent",
-       edge("sts", "healthy", "enter", LATE), "S×3"),
-    ms("netmgr-normal", "10:36", "Network propagation back to normal", "ec2-netmgr",
-       "emergent", {"event": "queue.latency_normal"}, "P, S×4"),
-    ms("launches-succeed", "10:37", "EC2 launches begin to succeed (AWS intro)", "ec2",
-       "reference", None, "P"),
-    ms("ec2-relax", "11:23", "EC2 request throttles start to be relaxed", "ec2", "operator",
-       {"intervention": "ec2-relax"}, "S×3"),
-    ms("lambda-recovered", "11:27", "Lambda errors subside", "lambda", "emergent",
-       edge("lambda", "healthy", "enter", 30000), "S×1; R"),
-    ms("ec2-recovery-start", "12:01", "EC2: 'Recovery started at 12:01 PM'", "ec2",
-       "reference", None, "Q"),
-    ms("connect-restored", "13:20", "Connect restored as Lambda invocation errors recover",
-       "connect", "emergent", edge("connect", "healthy", "enter", 30000), "S×2"),
-    ms("ec2-recovered", "13:50", "All EC2 APIs and launches normal", "ec2", "emergent",
-       edge("ec2", "healthy", "enter", LATE), "P, Q, S×4"),
-    ms("nlb-failover-on", "14:09", "Automatic NLB health-check failover re-enabled", "nlb",
-       "operator", {"intervention": "nlb-enable-failover"}, "P, S×4"),
-    ms("lambda-backlogs", "14:15", "Lambda: all backlogs processed", "lambda", "reference",
-       None, "S×1; R"),
-    ms("ecs-recovered", "14:20", "ECS, EKS and Fargate recovered; end of the event", "ecs",
-       "emergent", edge("ecs", "healthy", "enter", LATE), "P, S×1"),
-    ms("redshift-workflows", "14:46", "Blocked Redshift workflows begin to recover",
-       "redshift", "reference", None, "R"),
-    ms("redshift-restored", "04:05", "Last impaired Redshift clusters restored", "redshift",
-       "emergent", {"event": "stuck.drained", "actor": "redshift-hosts"}, "S×4", 21),
+    ms(
+        "ecs-errors",
+        "23:45",
+        "ECS/EKS/Fargate launch failures begin",
+        "ecs",
+        "emergent",
+        edge("ecs", "healthy", "exit"),
+        "R",
+        19,
+    ),
+    ms(
+        "redshift-errors",
+        "23:47",
+        "Redshift API and query errors begin",
+        "redshift",
+        "emergent",
+        edge("redshift", "healthy", "exit"),
+        "S×1",
+        19,
+    ),
+    ms(
+        "ddb-errors",
+        "23:48",
+        "DynamoDB API errors begin (regional record empty)",
+        "dynamodb",
+        "emergent",
+        edge("dynamodb", "healthy", "exit"),
+        "P",
+        19,
+    ),
+    ms(
+        "dwfm-checks-fail",
+        "23:48",
+        "DWFM state checks fail; EC2 API errors begin",
+        "ec2-dwfm",
+        "emergent",
+        edge("ec2-dwfm", "healthy", "exit"),
+        "Q/S×3",
+        19,
+    ),
+    ms(
+        "lambda-errors",
+        "23:51",
+        "Lambda API errors and latency begin",
+        "lambda",
+        "emergent",
+        edge("lambda", "healthy", "exit"),
+        "S×1; R",
+        19,
+    ),
+    ms(
+        "sts-errors",
+        "23:51",
+        "STS errors and latency begin",
+        "sts",
+        "emergent",
+        edge("sts", "healthy", "exit"),
+        "S×1",
+        19,
+    ),
+    ms(
+        "iam-errors",
+        "23:51",
+        "IAM console sign-in failures begin",
+        "iam-signin",
+        "emergent",
+        edge("iam-signin", "healthy", "exit"),
+        "S×1",
+        19,
+    ),
+    ms(
+        "connect-errors",
+        "23:56",
+        "Amazon Connect errors begin (S10 says 00:20)",
+        "connect",
+        "emergent",
+        edge("connect", "healthy", "exit"),
+        "R, conflicting",
+        19,
+    ),
+    ms(
+        "diagnosis",
+        "00:38",
+        "Engineers identify DynamoDB's DNS state as the source",
+        "dynamodb",
+        "reference",
+        None,
+        "Q",
+    ),
+    ms(
+        "internal-mitigation",
+        "01:15",
+        "Temporary mitigations for internal services",
+        "dynamodb-internal",
+        "operator",
+        {"intervention": "internal-mitigation"},
+        "S×3",
+    ),
+    ms(
+        "sts-recovered",
+        "01:19",
+        "STS recovers (internal DynamoDB endpoints restored)",
+        "sts",
+        "emergent",
+        edge("sts", "down", "exit"),
+        "S×2",
+    ),
+    ms(
+        "redshift-iam-all-regions",
+        "01:20",
+        "Redshift IAM-user queries work again in all Regions",
+        "redshift",
+        "reference",
+        None,
+        "R",
+    ),
+    ms(
+        "iam-recovered",
+        "01:25",
+        "IAM console sign-in back to normal",
+        "iam-signin",
+        "emergent",
+        edge("iam-signin", "healthy"),
+        "S×2",
+    ),
+    ms(
+        "redshift-queries",
+        "02:21",
+        "Redshift queries and cluster operations work again",
+        "redshift",
+        "emergent",
+        edge("redshift", "down", "exit"),
+        "S×1; R",
+    ),
+    ms(
+        "lambda-mostly",
+        "02:24",
+        "Lambda recovers except SQS polling",
+        "lambda",
+        "emergent",
+        edge("lambda", "down", "exit"),
+        "S×2",
+    ),
+    ms(
+        "leases-lapsed",
+        "02:24",
+        "Droplet leases finish timing out",
+        "ec2-dwfm",
+        "emergent",
+        {"event": "dwfm.all_lapsed"},
+        "S×2",
+    ),
+    ms(
+        "dns-restored",
+        "02:25",
+        "All DynamoDB DNS information restored (manual)",
+        "dynamodb",
+        "operator",
+        {"intervention": "dns-restore"},
+        "Q/S×4",
+    ),
+    ms(
+        "dwfm-collapse",
+        "02:25",
+        "DWFM re-establishes leases and enters congestive collapse",
+        "ec2-dwfm",
+        "emergent",
+        {"event": "dwfm.collapse"},
+        "Q/S×3",
+    ),
+    ms(
+        "launch-failures",
+        "02:25",
+        "New EC2 launches fail (AWS intro: period 3 begins)",
+        "ec2",
+        "reference",
+        None,
+        "P",
+    ),
+    ms(
+        "global-tables",
+        "02:32",
+        "Global-table replicas caught up",
+        "dynamodb",
+        "reference",
+        None,
+        "S×3",
+    ),
+    ms(
+        "ddb-recovered",
+        "02:40",
+        "DynamoDB recovered as cached DNS records expire",
+        "dynamodb",
+        "emergent",
+        edge("dynamodb", "healthy"),
+        "P, S×3",
+    ),
+    ms(
+        "support-mitigated",
+        "02:40",
+        "Support Center case access mitigated",
+        "support",
+        "emergent",
+        edge("support", "healthy"),
+        "S×1; R",
+    ),
+    ms(
+        "support-further",
+        "02:58",
+        "Support Center: further action to prevent recurrence",
+        "support",
+        "reference",
+        None,
+        "S×1; R",
+    ),
+    ms(
+        "dwfm-throttle-restart",
+        "04:14",
+        "DWFM work throttled, DWFM hosts restarted",
+        "ec2-dwfm",
+        "operator",
+        {"intervention": "dwfm-restart"},
+        "Q/S×4",
+    ),
+    ms(
+        "lambda-sqs-restored",
+        "04:40",
+        "Lambda SQS poller restored by hand",
+        "lambda",
+        "operator",
+        {"intervention": "lambda-sqs-restore"},
+        "S×3",
+    ),
+    ms("connect-chat", "05:00", "Connect chat errors end", "connect", "reference", None, "S×1; R"),
+    ms(
+        "all-leases",
+        "05:28",
+        "Leases re-established with all droplets",
+        "ec2-dwfm",
+        "emergent",
+        {"event": "dwfm.all_leases"},
+        "Q/S×4",
+    ),
+    ms(
+        "netmgr-backlog",
+        "05:28",
+        "Network Manager starts on the delayed propagation backlog",
+        "ec2-netmgr",
+        "emergent",
+        {"metric": "netmgr.backlog", "op": ">", "value": 0, "after_s": 3600},
+        "S×2",
+    ),
+    ms(
+        "nlb-errors",
+        "05:30",
+        "NLB connection errors begin",
+        "nlb",
+        "emergent",
+        edge("nlb", "healthy", "exit"),
+        "P, S×4",
+    ),
+    ms(
+        "lambda-sqs-drained",
+        "06:00",
+        "Lambda SQS backlogs processed",
+        "lambda",
+        "emergent",
+        {"event": "stuck.drained", "actor": "lambda-sqs"},
+        "S×1; R",
+    ),
+    ms(
+        "netmgr-latency",
+        "06:21",
+        "Network propagation latency rises; new instances lack network",
+        "ec2-netmgr",
+        "emergent",
+        {"event": "queue.latency_high"},
+        "S×4",
+    ),
+    ms(
+        "redshift-stop",
+        "06:45",
+        "Redshift host-replacement backlog stopped from growing",
+        "redshift",
+        "operator",
+        {"intervention": "redshift-stop-growth"},
+        "S×1",
+    ),
+    ms(
+        "nlb-detected",
+        "06:52",
+        "Monitoring detects NLB health-check failures",
+        "nlb",
+        "reference",
+        None,
+        "Q/S×3",
+    ),
+    ms(
+        "lambda-underscaled",
+        "07:04",
+        "Lambda under-scaled after NLB-driven terminations",
+        "lambda",
+        "emergent",
+        {"metric": "lambda-capacity.error_rate", "op": ">", "value": 0.01},
+        "R",
+    ),
+    ms(
+        "connect-wave2",
+        "07:04",
+        "Connect second wave of errors (NLB, Lambda)",
+        "connect",
+        "emergent",
+        edge("connect", "healthy", "exit", LATE),
+        "S×1",
+    ),
+    ms(
+        "sts-wave2",
+        "08:31",
+        "STS second wave of errors (NLB health checks)",
+        "sts",
+        "emergent",
+        edge("sts", "healthy", "exit", LATE),
+        "S×1",
+    ),
+    ms(
+        "nlb-failover-off",
+        "09:36",
+        "Automatic NLB health-check failover disabled",
+        "nlb",
+        "operator",
+        {"intervention": "nlb-disable-failover"},
+        "Q/S×4",
+    ),
+    ms(
+        "sts-recovered-2",
+        "09:59",
+        "STS recovered from the NLB issue",
+        "sts",
+        "emergent",
+        edge("sts", "healthy", "enter", LATE),
+        "S×3",
+    ),
+    ms(
+        "netmgr-normal",
+        "10:36",
+        "Network propagation back to normal",
+        "ec2-netmgr",
+        "emergent",
+        {"event": "queue.latency_normal"},
+        "P, S×4",
+    ),
+    ms(
+        "launches-succeed",
+        "10:37",
+        "EC2 launches begin to succeed (AWS intro)",
+        "ec2",
+        "reference",
+        None,
+        "P",
+    ),
+    ms(
+        "ec2-relax",
+        "11:23",
+        "EC2 request throttles start to be relaxed",
+        "ec2",
+        "operator",
+        {"intervention": "ec2-relax"},
+        "S×3",
+    ),
+    ms(
+        "lambda-recovered",
+        "11:27",
+        "Lambda errors subside",
+        "lambda",
+        "emergent",
+        edge("lambda", "healthy", "enter", 30000),
+        "S×1; R",
+    ),
+    ms(
+        "ec2-recovery-start",
+        "12:01",
+        "EC2: 'Recovery started at 12:01 PM'",
+        "ec2",
+        "reference",
+        None,
+        "Q",
+    ),
+    ms(
+        "connect-restored",
+        "13:20",
+        "Connect restored as Lambda invocation errors recover",
+        "connect",
+        "emergent",
+        edge("connect", "healthy", "enter", 30000),
+        "S×2",
+    ),
+    ms(
+        "ec2-recovered",
+        "13:50",
+        "All EC2 APIs and launches normal",
+        "ec2",
+        "emergent",
+        edge("ec2", "healthy", "enter", LATE),
+        "P, Q, S×4",
+    ),
+    ms(
+        "nlb-failover-on",
+        "14:09",
+        "Automatic NLB health-check failover re-enabled",
+        "nlb",
+        "operator",
+        {"intervention": "nlb-enable-failover"},
+        "P, S×4",
+    ),
+    ms(
+        "lambda-backlogs",
+        "14:15",
+        "Lambda: all backlogs processed",
+        "lambda",
+        "reference",
+        None,
+        "S×1; R",
+    ),
+    ms(
+        "ecs-recovered",
+        "14:20",
+        "ECS, EKS and Fargate recovered; end of the event",
+        "ecs",
+        "emergent",
+        edge("ecs", "healthy", "enter", LATE),
+        "P, S×1",
+    ),
+    ms(
+        "redshift-workflows",
+        "14:46",
+        "Blocked Redshift workflows begin to recover",
+        "redshift",
+        "reference",
+        None,
+        "R",
+    ),
+    ms(
+        "redshift-restored",
+        "04:05",
+        "Last impaired Redshift clusters restored",
+        "redshift",
+        "emergent",
+        {"event": "stuck.drained", "actor": "redshift-hosts"},
+        "S×4",
+        21,
+    ),
 ]
 
 DOC = {
@@ -391,18 +1014,24 @@ DOC = {
     "slug": "aws-us-east-1-2025-10-20",
     "title": "AWS us-east-1: DynamoDB DNS race and cascade",
     "summary": "A latent race in DynamoDB's DNS automation empties the regional endpoint "
-               "record; DNS failure spreads through resolver caches; EC2's droplet leases "
-               "lapse and DWFM collapses under its own retries once DynamoDB is back; the "
-               "delayed network-propagation backlog makes NLB health checks flap and fail "
-               "healthy AZs over. Operator actions are the only scripted inputs; every "
-               "other time below is produced by the mechanisms. Parameters AWS did not "
-               "publish are marked OURS in each mechanism's description.",
+    "record; DNS failure spreads through resolver caches; EC2's droplet leases "
+    "lapse and DWFM collapses under its own retries once DynamoDB is back; the "
+    "delayed network-propagation backlog makes NLB health checks flap and fail "
+    "healthy AZs over. Operator actions are the only scripted inputs; every "
+    "other time below is produced by the mechanisms. Parameters AWS did not "
+    "publish are marked OURS in each mechanism's description.",
     "sources": [
-        {"title": "Summary of the Amazon DynamoDB Service Disruption in the Northern "
-                  "Virginia (US-EAST-1) Region", "url": "https://aws.amazon.com/message/101925/"},
-        {"title": "GeekWire: How the AWS outage happened", "url": "https://www.geekwire.com/"
-         "2025/how-the-aws-outage-happened-amazon-blames-rare-software-bug-and-faulty-"
-         "automation-for-massive-glitch/"},
+        {
+            "title": "Summary of the Amazon DynamoDB Service Disruption in the Northern "
+            "Virginia (US-EAST-1) Region",
+            "url": "https://aws.amazon.com/message/101925/",
+        },
+        {
+            "title": "GeekWire: How the AWS outage happened",
+            "url": "https://www.geekwire.com/"
+            "2025/how-the-aws-outage-happened-amazon-blames-rare-software-bug-and-faulty-"
+            "automation-for-massive-glitch/",
+        },
     ],
     "timezone": "America/Los_Angeles",
     "start": "2025-10-19T23:30:00-07:00",

@@ -6,24 +6,49 @@ import pytest
 
 from tests.simulation.conftest import first, run_aws
 
-DOWNSTREAM = ("ec2-dwfm", "ec2", "ec2-netmgr", "nlb", "lambda", "ecs", "sts", "connect",
-              "redshift", "support")
+DOWNSTREAM = (
+    "ec2-dwfm",
+    "ec2",
+    "ec2-netmgr",
+    "nlb",
+    "lambda",
+    "ecs",
+    "sts",
+    "connect",
+    "redshift",
+    "support",
+)
 
 
 def test_it_reproduces_the_headline_timeline() -> None:
     result = run_aws()
-    targets = {"ddb-errors": 120, "ddb-recovered": 300, "all-leases": 600, "nlb-errors": 900,
-               "netmgr-latency": 900, "netmgr-normal": 1200, "ec2-recovered": 1200}
+    targets = {
+        "ddb-errors": 120,
+        "ddb-recovered": 300,
+        "all-leases": 600,
+        "nlb-errors": 900,
+        "netmgr-latency": 900,
+        "netmgr-normal": 1200,
+        "ec2-recovered": 1200,
+    }
     rows = {m["id"]: m for m in result.milestones}
     for mid, tolerance_s in targets.items():
         assert rows[mid]["delta_s"] is not None and abs(rows[mid]["delta_s"]) <= tolerance_s, mid
-    emergent = sorted(abs(m["delta_s"]) for m in result.milestones
-                      if m["kind"] == "emergent" and m["delta_s"] is not None)
+    emergent = sorted(
+        abs(m["delta_s"])
+        for m in result.milestones
+        if m["kind"] == "emergent" and m["delta_s"] is not None
+    )
     assert emergent[len(emergent) // 2] <= 600
 
 
-@pytest.mark.parametrize("fix", [("mechanisms.ddb-dns.params.version_check", "per_write"),
-                                 ("mechanisms.ddb-dns.params.cleanup_protects_active", True)])
+@pytest.mark.parametrize(
+    "fix",
+    [
+        ("mechanisms.ddb-dns.params.version_check", "per_write"),
+        ("mechanisms.ddb-dns.params.cleanup_protects_active", True),
+    ],
+)
 def test_it_never_takes_dynamodb_down_with_a_race_fix(fix: tuple[str, object]) -> None:
     result = run_aws((fix,))
     assert result.intervals["dynamodb"] == [["healthy", 0.0, 106200]]
@@ -33,8 +58,12 @@ def test_it_never_takes_dynamodb_down_with_a_race_fix(fix: tuple[str, object]) -
 
 
 def test_it_stays_collapsed_without_the_0414_intervention() -> None:
-    result = run_aws((("interventions.dwfm-throttle.enabled", False),
-                      ("interventions.dwfm-restart.enabled", False)))
+    result = run_aws(
+        (
+            ("interventions.dwfm-throttle.enabled", False),
+            ("interventions.dwfm-restart.enabled", False),
+        )
+    )
     assert first(result, "all-leases") is None
     assert result.intervals["ec2-dwfm"][-1][0] == "down"
     assert result.deltas[-1]["t_ms"] == 106200 * 1000

@@ -27,7 +27,8 @@ def test_it_streams_chunks_that_rebuild_the_same_frames() -> None:
 
 def test_it_exposes_the_summary_shape() -> None:
     summary = Simulation(load_file(MINI)).run().to_summary()
-    assert {"scenario", "seed", "digest", "events", "frames", "milestones",
-            "intervals"} <= set(summary)
+    assert {"scenario", "seed", "digest", "events", "frames", "milestones", "intervals"} <= set(
+        summary
+    )
     row = summary["milestones"][0]
     assert {"label", "service", "kind", "real_s", "sim_s", "delta_s"} <= set(row)

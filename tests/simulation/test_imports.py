@@ -21,8 +21,12 @@ def imported_roots(path: Path) -> set[str]:
 
 def test_it_imports_only_the_standard_library() -> None:
     allowed = set(sys.stdlib_module_names) | {"simulation", "__future__"}
-    bad = {f"{p.relative_to(PACKAGE)}: {name}" for p in PACKAGE.rglob("*.py")
-           for name in imported_roots(p) if name not in allowed}
+    bad = {
+        f"{p.relative_to(PACKAGE)}: {name}"
+        for p in PACKAGE.rglob("*.py")
+        for name in imported_roots(p)
+        if name not in allowed
+    }
     assert not bad
 
 

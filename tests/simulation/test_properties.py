@@ -14,8 +14,9 @@ def short_aws(duration_s: int = 3600) -> dict[str, object]:
     doc = aws_doc()
     doc["duration_s"] = duration_s
     doc["interventions"] = [i for i in doc["interventions"] if i["at_s"] <= duration_s]
-    doc["milestones"] = [m for m in doc["milestones"] if m["kind"] == "emergent"
-                         and 0 <= m["at_s"] <= duration_s]
+    doc["milestones"] = [
+        m for m in doc["milestones"] if m["kind"] == "emergent" and 0 <= m["at_s"] <= duration_s
+    ]
     return doc
 
 
@@ -41,5 +42,6 @@ def test_it_keeps_its_invariants_for_any_seed(seed: int) -> None:
         assert metrics["dwfm"]["active_leases"] >= 0
         records = metrics["ddb-dns"]["records"]
         assert metrics["ddb-dns"]["active_plan_deleted"] == ("EMPTY" in records.values())
-    assert set(dns.empty_endpoints()) == {ep for ep, gen in dns.records.items()
-                                          if gen not in dns.plans}
+    assert set(dns.empty_endpoints()) == {
+        ep for ep, gen in dns.records.items() if gen not in dns.plans
+    }

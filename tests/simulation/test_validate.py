@@ -33,8 +33,12 @@ def test_it_reports_unknown_references_and_fields() -> None:
     doc["faults"][0]["type"] = "meteor"
     doc["milestones"][0]["match"] = {"metric": "ddb-dns.nope", "op": ">", "value": 1}
     paths = {path for path, _ in errors_of(doc)}
-    assert {"dependencies[0].to", "services[0].colour", "faults[0].type",
-            "milestones[0].match.metric"} <= paths
+    assert {
+        "dependencies[0].to",
+        "services[0].colour",
+        "faults[0].type",
+        "milestones[0].match.metric",
+    } <= paths
 
 
 def test_it_rejects_dependency_cycles() -> None:
@@ -53,13 +57,19 @@ def test_it_enforces_byte_level_limits() -> None:
 
 
 def test_it_applies_variants_by_id_and_reports_bad_paths() -> None:
-    doc = apply_variant(aws_doc(), {"mechanisms.ddb-dns.params.version_check": "per_write",
-                                    "interventions.dwfm-restart.enabled": False})
+    doc = apply_variant(
+        aws_doc(),
+        {
+            "mechanisms.ddb-dns.params.version_check": "per_write",
+            "interventions.dwfm-restart.enabled": False,
+        },
+    )
     spec = parse_document(doc)
     assert spec.mechanisms[0].params["version_check"] == "per_write"
     assert not next(i for i in spec.interventions if i.id == "dwfm-restart").enabled
-    with pytest.raises(ScenarioError, match="mechanisms.nope"):
+    with pytest.raises(ScenarioError, match=r"mechanisms\.nope"):
         apply_variant(aws_doc(), {"mechanisms.nope.params.x": 1})
     bad = apply_variant(aws_doc(), {"mechanisms.ddb-dns.params.version_check": "never"})
     assert ("mechanisms[0].params.version_check", "must be one of once, per_write") in (
-        errors_of(bad))
+        errors_of(bad)
+    )
