@@ -25,8 +25,19 @@ from outage_replay.replays.player import player_context  # noqa: E402
 from tests.browser import fixture_run  # noqa: E402
 
 RUN_ID = "00000000-0000-4000-8000-000000000001"
-CHUNKS = fixture_run.chunks()
+# RUN_JSON=path: {"spec": …, "chunks": […]} (e.g. dumped from simulation.Simulation).
+_real = json.loads(open(os.environ["RUN_JSON"]).read()) if os.environ.get("RUN_JSON") else None
+CHUNKS = _real["chunks"] if _real else fixture_run.chunks()
 STORED = int(sys.argv[2]) if len(sys.argv) > 2 else len(CHUNKS)
+
+
+def run_meta() -> dict:
+    meta = fixture_run.meta(RUN_ID, STORED)
+    if _real:
+        meta["spec"] = _real["spec"]
+        meta["frames_total"] = CHUNKS[-1]["seq_to"] + 1
+        meta["stored_seq_to"] = CHUNKS[STORED - 1]["seq_to"] if STORED else -1
+    return meta
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -50,11 +61,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, fh.read(), ctype)
         if url.path == f"/replay/{RUN_ID}/":
             request = RequestFactory(SERVER_NAME="127.0.0.1").get(self.path)
-            ctx = player_context(request, fixture_run.meta(RUN_ID, STORED))
+            ctx = player_context(request, run_meta())
             html = render_to_string("replays/replay.html", ctx, request=request)
             return self._send(200, html.encode(), "text/html; charset=utf-8")
         if url.path == f"/api/runs/{RUN_ID}/":
-            body = json.dumps(fixture_run.meta(RUN_ID, STORED)).encode()
+            body = json.dumps(run_meta()).encode()
             return self._send(200, body, "application/json")
         if url.path == f"/api/runs/{RUN_ID}/frames":
             q = parse_qs(url.query)

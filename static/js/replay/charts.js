@@ -66,9 +66,10 @@ export function createCharts(root, { plan, timeline, clock, onSeek }) {
       scales: { x: { time: true }, y: c.range ? { range: c.range } : { range: (u, lo, hi) => [0, Math.max(hi || 1, 1) * 1.05] },
         y2: { range: (u, lo, hi) => [0, Math.max(hi || 1, 1) * 1.05] } },
       axes: [
-        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, space: 60 },
-        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, size: 46, values: (u, vals) => vals.map((v) => fmtVal(u, v)) },
-        ...(twoScales ? [{ scale: "y2", side: 1, stroke: colors[1], grid: { show: false }, size: 46, values: (u, vals) => vals.map((v) => fmtVal(u, v)) }] : []),
+        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, space: 60,
+          values: (u, splits) => splits.map((v) => clock.info((v - startS) * 1000).short) },
+        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, size: 52, values: (u, vals) => vals.map((v) => fmtVal(u, v)) },
+        ...(twoScales ? [{ scale: "y2", side: 1, stroke: colors[1], grid: { show: false }, size: 52, values: (u, vals) => vals.map((v) => fmtVal(u, v)) }] : []),
       ],
       series: [
         { value: (u, v) => (v == null ? "—" : clock.info((v - startS) * 1000).time) },

@@ -24,22 +24,22 @@ function styles(p) {
   const s = [
     { selector: "node", style: {
       shape: (n) => SHAPE[n.data("status")] || "round-rectangle",
-      width: 150, height: 46, label: "data(label)", "text-wrap": "wrap", "text-max-width": 142,
-      "font-size": 12, "font-family": "system-ui, sans-serif", "text-valign": "center", "text-halign": "center",
+      width: NODE_W, height: NODE_H, label: "data(label)", "text-wrap": "wrap", "text-max-width": NODE_W - 6,
+      "font-size": 11, "line-height": 1.15, "font-family": "system-ui, sans-serif", "text-valign": "center", "text-halign": "center",
       "border-width": 2, "background-color": p.st.none.fill, "border-color": p.st.none.line, color: p.fg,
       "transition-property": "none",
     } },
     { selector: ":parent", style: {
       shape: "round-rectangle", "background-color": p.group, "background-opacity": 1, "border-width": 1,
       "border-color": p.edge, "border-style": "dashed", label: "data(label)", "text-valign": "top",
-      "text-halign": "center", "font-size": 11, "font-weight": 600, color: p.muted, padding: 10, "text-margin-y": -2,
+      "text-halign": "center", "font-size": 11, "font-weight": 600, color: p.muted, padding: 4, "text-margin-y": -1,
     } },
     { selector: "edge", style: {
       width: 1.6, "line-color": p.edge, "target-arrow-color": p.edge, "target-arrow-shape": "triangle",
       "curve-style": "bezier", "arrow-scale": 0.9,
     } },
     { selector: "edge.soft", style: { "line-style": "dashed" } },
-    { selector: "edge.illustrative", style: { "line-style": "dotted" } },
+    { selector: "edge.illustrative", style: { "line-style": "dotted", opacity: 0.55 } },
   ];
   for (const st of ["healthy", "degraded", "down", "recovering"]) {
     s.push({ selector: `node.stat-${st}`, style: {
@@ -59,12 +59,58 @@ function styles(p) {
   return s;
 }
 
+const CELL_W = 132, CELL_H = 42, NODE_W = 124, NODE_H = 34;
+
+// Layout: groups are laid out as boxes by dagre (layered, top to bottom, along the
+// dependencies between groups); each group's services sit in rows inside its box. Far
+// more legible than a flat layered layout once a scenario has 30 services.
+function groupLayout(spec) {
+  const groupOf = new Map(spec.services.map((s) => [s.id, s.group || "·"]));
+  const members = new Map();
+  for (const s of spec.services) {
+    const g = groupOf.get(s.id);
+    if (!members.has(g)) members.set(g, []);
+    members.get(g).push(s.id);
+  }
+  const dims = new Map();
+  for (const [g, ids] of members) {
+    const cols = Math.min(ids.length, Math.ceil(Math.sqrt(ids.length)));
+    dims.set(g, { cols, w: cols * CELL_W, h: Math.ceil(ids.length / cols) * CELL_H });
+  }
+  const edges = new Set();
+  for (const d of spec.dependencies) {
+    const a = groupOf.get(d.to), b = groupOf.get(d.from);
+    if (a && b && a !== b) edges.add(`${a}\u0000${b}`);
+  }
+  const cy = cytoscape({
+    headless: true, styleEnabled: true,
+    style: [{ selector: "node", style: { shape: "rectangle", width: "data(w)", height: "data(h)" } }],
+    elements: [
+      ...[...dims].map(([g, d]) => ({ data: { id: `g:${g}`, w: d.w, h: d.h } })),
+      ...[...edges].map((e, i) => { const [a, b] = e.split("\u0000"); return { data: { id: `e${i}`, source: `g:${a}`, target: `g:${b}` } }; }),
+    ],
+  });
+  cy.layout({ name: "dagre", rankDir: "TB", nodeSep: 24, rankSep: 40, animate: false }).run();
+  const pos = {};
+  for (const [g, ids] of members) {
+    const { cols, w, h } = dims.get(g);
+    const c = cy.getElementById(`g:${g}`).position();
+    ids.forEach((id, i) => {
+      pos[id] = { x: c.x - w / 2 + CELL_W / 2 + (i % cols) * CELL_W, y: c.y - h / 2 + CELL_H / 2 + Math.floor(i / cols) * CELL_H };
+    });
+  }
+  cy.destroy();
+  return pos;
+}
+
+const short = (name) => (name.length > 18 ? `${name.slice(0, 17).trimEnd()}…` : name);
+
 export function createGraph(container, spec, { onSelect }) {
   const groups = [...new Set(spec.services.map((s) => s.group).filter(Boolean))];
   const elements = [
     ...groups.map((g) => ({ data: { id: `group::${g}`, label: g } })),
     ...spec.services.map((s) => ({
-      data: { id: s.id, name: s.name || s.id, label: s.name || s.id, status: "none", parent: s.group ? `group::${s.group}` : undefined },
+      data: { id: s.id, name: short(s.name || s.id), label: short(s.name || s.id), status: "none", parent: s.group ? `group::${s.group}` : undefined },
       classes: "service",
     })),
     ...spec.dependencies.filter((d) => d.from !== d.to).map((d, i) => ({
@@ -75,11 +121,11 @@ export function createGraph(container, spec, { onSelect }) {
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const cy = cytoscape({
     container, elements, style: styles(palette()),
-    layout: { name: "dagre", rankDir: "TB", nodeSep: 18, rankSep: 46, padding: 12, animate: false },
+    layout: { name: "preset", positions: groupLayout(spec), padding: 6, animate: false },
     minZoom: 0.3, maxZoom: 2.5, boxSelectionEnabled: false,
     autoungrabify: true, autounselectify: true,
   });
-  const fit = () => cy.fit(undefined, 10);
+  const fit = () => cy.fit(undefined, 8);
   new ResizeObserver(() => { cy.resize(); fit(); }).observe(container);
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => cy.style(styles(palette())));
 

@@ -5,6 +5,7 @@
 
 import { h } from "./dom.js";
 import { Timeline } from "./timeline.js";
+import { describeMilestone } from "./milestones.js";
 
 const ROUTINE = new Set(["planner.plan", "enactor.pick", "enactor.apply", "enactor.lock_busy", "cleanup.delete"]);
 const ROUTINE_AFTER = 40;   // a kind seen more often than this is routine too
@@ -46,7 +47,7 @@ export function createNarration(list, { spec, timeline, clock, onSeek, reducedMo
           onclick: () => onSeek(it.t_ms) },
         h("time", { datetime: i.iso }, i.time), badge,
         h("span", { class: "story-text" }, svc && !it.milestone ? `${svc}: ` : "", it.text || it.kind || "",
-          it.milestone?.source ? h("span", { class: "source" }, ` — ${it.milestone.source}`) : null)));
+          it.milestone ? h("span", { class: "source" }, ` — ${describeMilestone(it.milestone).confidence || ""} ${describeMilestone(it.milestone).source}`) : null)));
       return it.el;
     }));
     current = -1;

@@ -79,11 +79,13 @@ export function createRace(root, { mech, clock, onSeek }) {
     return null;
   }
 
-  function explanation(m, n) {
+  function explanation(m, n, tMs) {
     const empty = m.record === "EMPTY" || m.empty;
     const over = lastOf("enactor.overwrite", n), del = lastOf("cleanup.delete", n);
     const restored = lastOf("dns.restored", n), delayed = lastOf("enactor.delayed", n);
+    const emptied = lastOf("dns.record_empty", n);
     const E = (ev) => `Enactor ${String(ev?.data?.enactor || "?").toUpperCase()}`;
+    const recent = (ev, mins) => ev && tMs - ev.t_ms <= mins * 60000;
     if (empty && over) {
       const plan = over.data?.plan, by = del && del.t_ms >= over.t_ms ? E(del) : "another Enactor";
       return `${E(over)}'s stale plan-${plan} overwrote the newer plan-${over.data?.previous} on ${over.data?.endpoint}; ` +
@@ -92,9 +94,12 @@ export function createRace(root, { mech, clock, onSeek }) {
         `Only operators can restore it.`;
     }
     if (empty) return "The record is EMPTY: its active plan was deleted, so the endpoint resolves to no addresses and no Enactor can repair it.";
-    if (restored && (!over || restored.t_ms > over.t_ms)) return `Operators restored the records (plan-${restored.data?.plan}). Clients recover as their cached empty answers expire.`;
-    if (over) return `${E(over)} has just written its OLD plan-${over.data?.plan} over plan-${over.data?.previous}: its “is my plan newer?” check ran once, long ago. A clean-up that deletes old plans would now empty the record.`;
-    if (delayed) return `${E(delayed)} is slowed acquiring endpoint locks, so it still holds an old plan while the Planner keeps producing new generations — the setup for the race.`;
+    if (restored && emptied && restored.t_ms >= emptied.t_ms && recent(restored, 45)) {
+      return `Operators restored the records at ${clock.info(restored.t_ms).time} (plan-${restored.data?.plan}). ` +
+        "Clients recover as their cached empty answers expire; the Enactors apply new plans again.";
+    }
+    if (recent(over, 3)) return `${E(over)} has just written its OLD plan-${over.data?.plan} over plan-${over.data?.previous}: its “is my plan newer?” check ran once, long ago. A clean-up that deletes old plans now would empty the record.`;
+    if (delayed && !emptied && recent(delayed, 15)) return `${E(delayed)} is slowed acquiring endpoint locks, so it still holds an old plan while the Planner keeps producing new generations — the setup for the race.`;
     return "The Planner produces plan generations; each Enactor checks once that its plan is newer, writes it endpoint by endpoint, then cleans up much older plans.";
   }
 
@@ -126,12 +131,20 @@ export function createRace(root, { mech, clock, onSeek }) {
       });
     }
     const n = Timeline.eventIndexAt(notable, view.t_ms);
-    setText(explain, explanation(m, n));
+    setText(explain, explanation(m, n, view.t_ms));
     if (idx !== lastLog) {
       lastLog = idx;
       // The last few notable steps (overwrite, clean-up, EMPTY, …) and the latest routine ones.
-      const picked = new Set(notable.slice(Math.max(0, n - (LOG_ROWS - 3)), n + 1));
-      for (let i = idx; i >= 0 && i > idx - 2; i--) picked.add(events[i]);
+      const picked = new Set();
+      if (m.record === "EMPTY") {
+        // While the record is empty, the steps that emptied it stay in view.
+        for (const kind of ["enactor.overwrite", "cleanup.delete", "dns.record_empty"]) {
+          const ev = lastOf(kind, n);
+          if (ev) picked.add(ev);
+        }
+      }
+      for (let i = n; i >= 0 && picked.size < LOG_ROWS - 1; i--) picked.add(notable[i]);
+      if (idx >= 0) picked.add(events[idx]);
       const shown = [...picked].sort((a, b) => a.t_ms - b.t_ms || (a.seq ?? 0) - (b.seq ?? 0));
       log.replaceChildren(...shown.map((ev) => {
         const [tag, tone] = MARK[ev.kind] || ["", ""];
@@ -140,7 +153,7 @@ export function createRace(root, { mech, clock, onSeek }) {
           h("button", { type: "button", class: "linklike", title: i.utc, onclick: () => onSeek(ev.t_ms) }, i.time),
           h("span", { class: "actor" }, ev.actor || ""),
           tag ? h("span", { class: `tag tag-${tone}` }, tag) : null,
-          h("span", { class: "text" }, ev.text || ev.kind));
+          h("span", { class: "text", title: ev.text || ev.kind }, ev.text || ev.kind));
       }));
     }
   }

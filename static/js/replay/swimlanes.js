@@ -5,8 +5,9 @@
 
 import { h, setText, cssVar, STATUS_ICON } from "./dom.js";
 import { STATUSES, NO_DATA } from "./timeline.js";
+import { describeMilestone } from "./milestones.js";
 
-const ROW = 24;
+const ROW = 18;
 
 function pattern(ctx, kind, color) {
   const c = document.createElement("canvas");
@@ -42,9 +43,9 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
     const row = rowOf.has(m.service) ? rowOf.get(m.service) : -1;
     const t = m.at_s * 1000;
     const info = clock.info(t);
-    const conf = m.confidence || (m.tolerance_s ? `± ${Math.round(m.tolerance_s / 60)} min` : "");
-    const lines = [m.label, `${info.time} ${info.zone} · ${info.utc}`, m.source ? `Source: ${m.source}` : "",
-      conf ? `Confidence: ${conf}` : "", m.kind ? `Kind: ${m.kind}` : ""].filter(Boolean);
+    const d = describeMilestone(m);
+    const lines = [d.label, `${info.date} ${info.time} ${info.zone} · ${info.utc}`, d.source ? `Source: ${d.source}` : "",
+      d.confidence ? `Confidence: ${d.confidence}` : "", `Kind: ${d.kind}`].filter(Boolean);
     const btn = h("button", { type: "button", class: `marker kind-${m.kind || "reference"}`,
       "aria-label": `Milestone at ${info.time}: ${lines.join(". ")}`, "aria-describedby": "lane-tip",
       style: { top: `${Math.max(row, 0) * ROW + ROW / 2}px` }, dataset: { t: String(t) } }, "◆");
@@ -114,7 +115,7 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
     ctx.clearRect(0, 0, width, services.length * ROW);
     const fw = width / timeline.framesTotal;
     services.forEach((s, i) => {
-      const y = i * ROW + 3, hgt = ROW - 6;
+      const y = i * ROW + 2, hgt = ROW - 4;
       for (const [code, from, to] of timeline.intervals(i)) {
         if (code === NO_DATA) continue;
         const st = STATUSES[code];
