@@ -7,6 +7,7 @@ form, API) goes through `validate_document` or `validate_bytes`; both raise
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,18 +25,33 @@ def canonical_document(spec: Any) -> dict[str, Any]:
     return spec.to_document()
 
 
+def stored_document(doc: dict[str, Any], canonical: dict[str, Any]) -> dict[str, Any]:
+    """What we store for a valid document: every field spelled out (the canonical shape),
+    but parameters exactly as the author wrote them, so a parameter left out keeps
+    following the mechanism's default and export gives back what was imported."""
+    stored = dict(canonical)
+    for key in ("mechanisms", "faults", "interventions"):
+        stored[key] = [
+            {**item, "params": original.get("params") or {}}
+            for item, original in zip(canonical[key], doc.get(key) or [], strict=True)
+        ]
+    return stored
+
+
 def validate_document(doc: object) -> dict[str, Any]:
-    """Validate a decoded JSON value; return the canonical document (defaults filled)."""
-    canonical = canonical_document(parse_document(doc))
-    check_storable(canonical)
-    return canonical
+    """Validate a decoded JSON value; return the document as it will be stored."""
+    stored = stored_document(doc, canonical_document(parse_document(doc)))  # type: ignore[arg-type]
+    check_storable(stored)
+    return stored
 
 
 def validate_bytes(data: bytes) -> dict[str, Any]:
-    """Size, UTF-8, JSON, depth, then the document checks; the canonical document."""
+    """Size, UTF-8, JSON, depth, then the document checks; the document to store."""
     canonical = canonical_document(parse_bytes(data))
-    check_storable(canonical)
-    return canonical
+    # It decoded and validated, so decoding it again here is safe.
+    stored = stored_document(json.loads(data.decode("utf-8-sig")), canonical)
+    check_storable(stored)
+    return stored
 
 
 def _field_errors(
