@@ -16,7 +16,7 @@ from .documents import PART_DOCS, PART_MODELS, parts_from_document, scenario_fie
 from .models import Scenario, Visibility
 from .validation import validate_bytes
 
-PREVIEW_TIME_LIMIT_S = 20.0
+PREVIEW_TIME_LIMIT_S = 30.0
 
 
 class ScenarioExists(ScenarioError):
