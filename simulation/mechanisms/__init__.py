@@ -10,6 +10,7 @@ from simulation.mechanisms.health_check_failover import HealthCheckFailover
 from simulation.mechanisms.lease_fleet import LeaseFleet
 from simulation.mechanisms.request_throttle import RequestThrottle
 from simulation.mechanisms.retry_storm import RetryStorm
+from simulation.mechanisms.route_announcement import RouteAnnouncement
 from simulation.mechanisms.stuck_until_operator import StuckUntilOperator
 from simulation.mechanisms.work_queue import WorkQueue
 
@@ -23,6 +24,7 @@ MECHANISM_TYPES: dict[str, type[Mechanism]] = {
         LeaseFleet,
         RequestThrottle,
         RetryStorm,
+        RouteAnnouncement,
         StuckUntilOperator,
         WorkQueue,
     )
