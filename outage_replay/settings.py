@@ -87,6 +87,10 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # also for sqlite:// URLs
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 # Tests share their database with a daphne and a Celery worker in subprocesses, so the
 # SQLite test database must be a file (in the test session's private folder).
 _test_state = os.environ.get("OUTAGE_REPLAY_TEST_STATE")
@@ -107,7 +111,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py 8 times reads out after 5 s, exactly channels_redis's BZPOPMIN wait:
+            # an idle viewer's receive would then fail and drop its socket. Wait longer.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
             # A replay viewer that stalls should lose notifications, not block the worker:
             # the database holds every chunk, so a dropped message is healed over HTTP.
             "capacity": 500,

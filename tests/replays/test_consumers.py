@@ -11,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 
 from outage_replay.asgi import application
 from outage_replay.replays import services
+from outage_replay.replays.chunking import FIRST_FRAMES, regroup
 from outage_replay.replays.models import Run
 from outage_replay.replays.notify import announce
 from outage_replay.replays.wire import chunk_event
@@ -73,7 +74,7 @@ async def test_it_resumes_after_the_last_frame_the_client_has():
     ws = connect(f"/ws/runs/{run.id}/?after_seq=1499")
     await ws.connect()
     messages = await receive_all(ws, until="status")
-    assert chunks_of(messages) == [6, 7, 8] and messages[1]["seq_from"] == 1500
+    assert chunks_of(messages) == [6, 7, 8] and messages[1]["seq_from"] == 1275
     await ws.disconnect()
 
 
@@ -106,10 +107,11 @@ async def test_it_seeks_to_the_nearest_keyframe_and_the_deltas_up_to_then():
     await ws.send_json_to({"type": "seek", "t_ms": 5_555_000})
     seek = await receive(ws)
     assert seek["type"] == "seek" and seek["t_ms"] == 5_555_000
-    assert seek["keyframe"]["seq"] == 500 and seek["keyframe"]["t_ms"] == 5_000_000
-    assert [d["seq"] for d in seek["deltas"]] == list(range(501, 556))
+    assert seek["keyframe"]["seq"] == 525 and seek["keyframe"]["t_ms"] == 5_250_000
+    assert [d["seq"] for d in seek["deltas"]] == list(range(526, 556))
     await ws.send_json_to({"type": "seek", "t_ms": 10**12})
-    assert (await receive(ws))["keyframe"]["seq"] == 2000
+    last = await receive(ws)
+    assert last["keyframe"]["seq"] == 1775 and last["deltas"][-1]["seq"] == 2000
     await ws.disconnect()
 
 
@@ -154,7 +156,8 @@ async def test_it_joins_a_live_run_without_gap_or_duplicate():
         run, _ = services.run_create(scenario=make_scenario(), fresh=True)
         Run.objects.filter(pk=run.pk).update(status="running")
         run.refresh_from_db()
-        chunks = list(Simulation(parse_document(run.spec), run.seed).iter_chunks(250))
+        small = Simulation(parse_document(run.spec), run.seed).iter_chunks(FIRST_FRAMES)
+        chunks = list(regroup(small))
         return run, chunks
 
     store = database_sync_to_async(

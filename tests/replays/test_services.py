@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from outage_replay.replays import services
+from outage_replay.replays.chunking import EVERY_FRAMES, FIRST_FRAMES
 from outage_replay.replays.digests import FrameStreamDigest
 from outage_replay.replays.models import Run, RunChunk
 from outage_replay.replays.services import RunRequestError
@@ -87,8 +88,8 @@ def test_it_fails_a_simulation_that_crashes_midway_and_never_shows_it_done(scena
 
     def crashing(self: Any, keyframe_every: int = 250, should_stop: Any = None) -> Any:
         chunks = real(self, keyframe_every)
-        yield next(chunks)
-        yield next(chunks)
+        for _ in range(1 + EVERY_FRAMES // FIRST_FRAMES + 1):  # two stored chunks' worth
+            yield next(chunks)
         raise ZeroDivisionError("division by zero in a model")
 
     monkeypatch.setattr(Simulation, "iter_chunks", crashing)  # the engine is not ours
