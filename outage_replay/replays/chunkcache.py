@@ -4,11 +4,15 @@ Two hundred viewers of one run hear about each chunk at the same moment; one of 
 loads it from the database and serialises it, the others wait for that and reuse it
 (single flight), then it stays in a small LRU. Chunks never change once stored (a
 redelivered task rewrites them identically), so entries never go stale.
+
+Viewers that ask for compressed chunks (`?compress=deflate`) share one zlib stream per
+chunk too: compressed once per process, sent as is to each of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections import OrderedDict
 
 from channels.db import database_sync_to_async
@@ -26,6 +30,32 @@ class ChunkBodies:
         self._items: OrderedDict[Key, str] = OrderedDict()
         self._bytes = 0
         self._locks: dict[Key, asyncio.Lock] = {}
+        self._deflated: OrderedDict[Key, tuple[bytes, bytes]] = OrderedDict()
+        self._zlocks: dict[Key, asyncio.Lock] = {}
+
+    async def get_deflated(self, run_id: str, index: int) -> tuple[bytes, bytes] | None:
+        """(the chunk's leading fields as JSON members, zlib of its body), or None."""
+        key = (run_id, index)
+        hit = self._deflated.get(key)
+        if hit is not None:
+            return hit
+        lock = self._zlocks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                hit = self._deflated.get(key)  # another viewer compressed it meanwhile
+                if hit is None:
+                    body = await self.get(run_id, index)
+                    if body is None:
+                        return None
+                    head = body[1 : body.index(',"keyframe":')].encode()
+                    hit = (head, await asyncio.to_thread(zlib.compress, body.encode(), 6))
+                    self._deflated[key] = hit
+                    while len(self._deflated) > max(1, len(self._items)):
+                        self._deflated.popitem(last=False)
+        finally:
+            if not lock.locked() and self._zlocks.get(key) is lock:
+                del self._zlocks[key]
+        return hit
 
     async def get(self, run_id: str, index: int) -> str | None:
         key = (run_id, index)

@@ -9,7 +9,9 @@ Announcements only name a chunk; the chunk itself comes from the database (throu
 per-process cache). A slow look at the database every few seconds while the run is
 unfinished covers announcements that never came (Redis restarted, a full channel).
 
-Every message carries this connection's `seq` (1, 2, 3, …).
+Every message carries this connection's `seq` (1, 2, 3, …). With `?compress=deflate`
+chunk messages are binary (a JSON header line, then zlib data; see `wire`), ~12× smaller
+for the AWS run; every other message stays JSON text.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         self._poller: asyncio.Task[None] | None = None
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         key = (query.get("key") or [""])[0]
+        self.deflate = (query.get("compress") or [""])[0] == "deflate"
         run = await database_sync_to_async(selectors.run_get_visible)(
             run_id=self.scope["url_route"]["kwargs"]["run_id"], user=self.scope.get("user"), key=key
         )
@@ -90,11 +93,8 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             if event["seq_from"] != self.last_seq_to + 1:
                 await self._catch_up()  # a gap: the database has what was missed
                 return
-            body = await chunk_bodies.get(self.run_id, event["index"])
-            if body is None:
-                return
-            await self._send(wire.chunk_message(self._next(), body))
-            self.last_seq_to = event["seq_to"]
+            if await self._send_chunk(event["index"]):
+                self.last_seq_to = event["seq_to"]
 
     async def run_status(self, event: dict[str, Any]) -> None:
         async with self._lock:
@@ -137,11 +137,21 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             run_id=self.run_id, after_seq=self.last_seq_to
         )
         for index, _seq_from, seq_to in heads:
-            body = await chunk_bodies.get(self.run_id, index)
-            if body is None:
-                continue
-            await self._send(wire.chunk_message(self._next(), body))
-            self.last_seq_to = seq_to
+            if await self._send_chunk(index):
+                self.last_seq_to = seq_to
+
+    async def _send_chunk(self, index: int) -> bool:
+        if self.deflate:
+            deflated = await chunk_bodies.get_deflated(self.run_id, index)
+            if deflated is None:
+                return False
+            await self.send(bytes_data=wire.chunk_message_deflated(self._next(), *deflated))
+            return True
+        body = await chunk_bodies.get(self.run_id, index)
+        if body is None:
+            return False
+        await self._send(wire.chunk_message(self._next(), body))
+        return True
 
     async def _finish(self) -> None:
         """Nothing more will be announced: leave the group, stay for seeks."""

@@ -26,6 +26,12 @@ IMPORTS = {
     "cytoscape": "vendor/cytoscape/cytoscape.esm.min.mjs",
     "cytoscape-dagre": "vendor/cytoscape-dagre/dist/cytoscape-dagre.min.mjs",
 }
+MODULES = [
+    "js/replay/main.js", "js/replay/timeline.js", "js/replay/clock.js", "js/replay/socket.js",
+    "js/replay/graph.js", "js/replay/swimlanes.js", "js/replay/race.js", "js/replay/charts.js",
+    "js/replay/narration.js", "js/replay/details.js", "js/replay/announce.js",
+    "js/replay/controls.js", "js/replay/dom.js", "js/replay/milestones.js",
+]  # fmt: skip
 DESCRIPTION_CHARS = 280
 
 
@@ -34,12 +40,19 @@ def import_map() -> str:
     return json.dumps({"imports": {name: static(path) for name, path in IMPORTS.items()}})
 
 
-def _run_meta(run_id: UUID, request: HttpRequest) -> dict[str, Any] | None:
-    """The run meta of docs/CONTRACTS.md (None when the run is missing or not visible)."""
+def _run_and_first_chunk(
+    run_id: UUID, request: HttpRequest
+) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """The run meta of docs/CONTRACTS.md and its first stored chunk (None when the run is
+    missing or not visible). The first chunk is small (the runs app keeps it so), and
+    embedding it lets the page draw its first frame without waiting for the socket."""
     from outage_replay.replays import selectors
 
     run = selectors.run_get_visible(run_id=run_id, user=request.user, key=request.GET.get("key"))
-    return None if run is None else selectors.run_meta(run=run)
+    if run is None:
+        return None
+    first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1).first()
+    return selectors.run_meta(run=run), (first.to_dict() if first is not None else None)
 
 
 def _description(spec: dict[str, Any]) -> str:
@@ -49,7 +62,9 @@ def _description(spec: dict[str, Any]) -> str:
     return text or "A cloud outage replayed as a running model."
 
 
-def player_context(request: HttpRequest, meta: dict[str, Any]) -> dict[str, Any]:
+def player_context(
+    request: HttpRequest, meta: dict[str, Any], first_chunk: dict[str, Any] | None = None
+) -> dict[str, Any]:
     spec = meta.get("spec") or {}
     run_id = str(meta["id"])
     key = request.GET.get("key") or ""
@@ -63,7 +78,9 @@ def player_context(request: HttpRequest, meta: dict[str, Any]) -> dict[str, Any]
         "og_url": request.build_absolute_uri(request.path),
         "scenario_url": f"/s/{slug}/" if slug else "",
         "import_map": import_map(),
+        "module_urls": [static(p) for p in (*IMPORTS.values(), *MODULES)],
         "run_meta": meta,
+        "first_chunk": first_chunk,
         "run_config": {
             "run_id": run_id,
             "api_url": f"/api/runs/{run_id}/",
@@ -76,7 +93,7 @@ def player_context(request: HttpRequest, meta: dict[str, Any]) -> dict[str, Any]
 
 
 def replay_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
-    meta = _run_meta(run_id, request)
-    if meta is None:
+    found = _run_and_first_chunk(run_id, request)
+    if found is None:
         raise Http404("No such run")
-    return render(request, "replays/replay.html", player_context(request, meta))
+    return render(request, "replays/replay.html", player_context(request, *found))

@@ -67,6 +67,16 @@ def chunk_message(seq: int, body: str) -> str:
     return f'{{"type":"chunk","seq":{int(seq)},{body[1:]}'
 
 
+def chunk_message_deflated(seq: int, head: bytes, deflated: bytes) -> bytes:
+    """A binary chunk message (`?compress=deflate`): a JSON header line, then zlib data.
+
+    The header is `{"type":"chunk","seq":…,"index":…,"seq_from":…,"seq_to":…,
+    "t_from_ms":…,"t_to_ms":…,"encoding":"deflate"}` and a newline; the rest inflates
+    (zlib, `DecompressionStream("deflate")` in browsers) to the chunk's JSON object.
+    """
+    return b'{"type":"chunk","seq":%d,%s,"encoding":"deflate"}\n%s' % (int(seq), head, deflated)
+
+
 def run_message(seq: int, meta: dict[str, Any]) -> str:
     return dumps({"type": "run", "seq": seq, "run": meta})
 

@@ -185,3 +185,29 @@ async def test_it_joins_a_live_run_without_gap_or_duplicate():
     assert chunks_of(tail) == [5, 6, 7, 8] and tail[-1]["status"] == "done"
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
+
+
+async def test_it_sends_chunks_compressed_when_asked():
+    import zlib
+
+    run = await finished_run()
+    plain, packed = connect(f"/ws/runs/{run.id}/"), connect(f"/ws/runs/{run.id}/?compress=deflate")
+    await plain.connect()
+    await packed.connect()
+    expected = [m for m in await receive_all(plain, until="status") if m["type"] == "chunk"]
+    assert (await receive(packed))["type"] == "run"
+    for chunk in expected:
+        message = await packed.receive_output(timeout=5)
+        head, _, data = message["bytes"].partition(b"\n")
+        header = json.loads(head)
+        body = json.loads(zlib.decompress(data))
+        assert header == {
+            "type": "chunk",
+            "seq": chunk["seq"],
+            "encoding": "deflate",
+            **{k: chunk[k] for k in ("index", "seq_from", "seq_to", "t_from_ms", "t_to_ms")},
+        }
+        assert {"type": "chunk", "seq": chunk["seq"], **body} == chunk
+    assert (await receive(packed))["type"] == "status"
+    await plain.disconnect()
+    await packed.disconnect()
