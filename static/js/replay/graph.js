@@ -36,7 +36,7 @@ function styles(p) {
     } },
     { selector: "edge", style: {
       width: 1.6, "line-color": p.edge, "target-arrow-color": p.edge, "target-arrow-shape": "triangle",
-      "curve-style": "bezier", "arrow-scale": 0.9,
+      "curve-style": "straight", "arrow-scale": 0.9,
     } },
     { selector: "edge.soft", style: { "line-style": "dashed" } },
     { selector: "edge.illustrative", style: { "line-style": "dotted", opacity: 0.55 } },

@@ -15,7 +15,7 @@ import { createAnnouncer } from "./announce.js";
 import { createControls } from "./controls.js";
 import { prefersReducedMotion } from "./dom.js";
 
-const perf = (window.__perf = { frames: [], firstFrameMs: null, firstDataMs: null, chunks: 0, wsBytes: 0 });
+const perf = (window.__perf = { frames: [], parts: {}, firstFrameMs: null, firstDataMs: null, moduleMs: performance.now(), chunks: 0 });
 const config = JSON.parse(document.getElementById("replay-config").textContent);
 const meta = JSON.parse(document.getElementById("replay-meta").textContent);
 const spec = meta.spec;
@@ -24,6 +24,17 @@ const plan = chartPlan(spec);
 const timeline = new Timeline(meta, plan.defs);
 const http = api(config);
 const $ = (id) => document.getElementById(id);
+
+// Open the socket first: the network round trips overlap with building the views.
+const inbox = [];
+let handle = (msg) => inbox.push(msg);
+const socket = initSocket(config, {
+  onMessage: (msg) => handle(msg),
+  onGap: () => fillGaps(timeline.storedSeqTo),
+  afterSeq: () => timeline.coveredTo,
+  onDown: () => { if (!pollTimer) poll(); },
+  onFatal: (text) => controls.fatal(text),
+});
 
 const app = {
   t: 0, playing: false, speed: spec.duration_s / 120, selected: null, followLive: false,
@@ -45,10 +56,12 @@ const announcer = createAnnouncer($("announcer"));
 const graph = createGraph($("graph"), spec, { onSelect: select });
 const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [] });
 const race = createRace($("race"), { mech: findDnsMechanism(spec), clock, onSeek: seek });
-const charts = createCharts($("charts"), { plan, timeline, clock, onSeek: seek });
+// Charts sit below the first screenful: built right after the first frame is drawn.
+let charts = { update() {} };
 const narration = createNarration($("narration"), { spec, timeline, clock, onSeek: seek, reducedMotion: prefersReducedMotion });
 const details = createDetails($("details"), { spec, timeline, clock, onSelect: select, onSeek: seek });
 const controls = createControls({ app, timeline, clock, config, narration, announcer, invalidate, select });
+perf.viewsMs = performance.now();
 
 // -- render ------------------------------------------------------------------------
 let raf = 0, lastNow = 0;
@@ -68,13 +81,16 @@ function render() {
   const seq = timeline.seqAt(app.t);
   const state = timeline.stateAt(seq);
   const view = { t_ms: app.t, seq, state, playing: app.playing };
-  graph.update(state ? state.services : {});
-  lanes.update(view);
-  race.update(view);
-  charts.update(view);
-  details.update(view);
-  const item = narration.update(view);
-  controls.update(view);
+  const parts = perf.parts;
+  let m = performance.now();
+  const mark = (name) => { const n = performance.now(); (parts[name] ||= []).push(n - m); m = n; };
+  graph.update(state ? state.services : {}); mark("graph");
+  lanes.update(view); mark("lanes");
+  race.update(view); mark("race");
+  charts.update(view); mark("charts");
+  details.update(view); mark("details");
+  const item = narration.update(view); mark("narration");
+  controls.update(view); mark("controls");
   if (state) announceChanges(state, item);
   const dt = performance.now() - t0;
   if (state) {
@@ -170,19 +186,21 @@ async function poll() {
 }
 
 controls.applyUrl();
-// A shared link opens deep in the run: fetch that chunk at once over HTTP, in parallel.
-if (app.t > 0 && timeline.storedSeqTo >= timeline.seqAt(app.t)) {
+// The chunk under the playhead comes at once over HTTP, in parallel with the socket's
+// stream (which starts at the beginning and may take a moment to be accepted).
+if (timeline.storedSeqTo >= timeline.seqAt(app.t)) {
   const s = timeline.seqAt(app.t);
   fetchRange(s, s);
 }
-const socket = initSocket(config, {
-  onMessage: handleMessage,
-  onGap: () => fillGaps(timeline.storedSeqTo),
-  afterSeq: () => timeline.coveredTo,
-  onDown: () => { if (!pollTimer) poll(); },
-  onFatal: (text) => controls.fatal(text),
-});
+const firstChunk = JSON.parse(document.getElementById("replay-first-chunk").textContent);
+if (firstChunk) addChunk(firstChunk);
+handle = handleMessage;
+inbox.splice(0).forEach(handleMessage);
 render();
+setTimeout(() => {
+  charts = createCharts($("charts"), { plan, timeline, clock, onSeek: seek });
+  invalidate();
+}, 0);
 invalidate();
 window.__replay = { app, timeline, clock, seek, select, render };
 void STATUSES;

@@ -103,14 +103,15 @@ export function createRace(root, { mech, clock, onSeek }) {
     return "The Planner produces plan generations; each Enactor checks once that its plan is newer, writes it endpoint by endpoint, then cleans up much older plans.";
   }
 
-  let lastKey = "", lastLog = -2;
+  let lastM = null, lastLog = -2;
+  const rowsOf = new WeakMap();   // event -> its <li>, built once
   function update(view) {
     const m = view.state?.metrics?.[mech.id];
     if (!m) return;
     const idx = Timeline.eventIndexAt(events, view.t_ms);
-    const key = `${JSON.stringify(m)}|${idx}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    // Metric entries are replaced whole when they change, so identity is enough.
+    if (m === lastM && idx === lastLog) return;
+    lastM = m;
     setText(gen, m.generation != null ? `plan-${m.generation}` : "—");
     const empty = m.record === "EMPTY";
     record.classList.toggle("is-empty", empty);
@@ -146,16 +147,22 @@ export function createRace(root, { mech, clock, onSeek }) {
       for (let i = n; i >= 0 && picked.size < LOG_ROWS - 1; i--) picked.add(notable[i]);
       if (idx >= 0) picked.add(events[idx]);
       const shown = [...picked].sort((a, b) => a.t_ms - b.t_ms || (a.seq ?? 0) - (b.seq ?? 0));
-      log.replaceChildren(...shown.map((ev) => {
-        const [tag, tone] = MARK[ev.kind] || ["", ""];
-        const i = clock.info(ev.t_ms);
-        return h("li", { class: `tone-${tone || "plain"}` },
-          h("button", { type: "button", class: "linklike", title: i.utc, onclick: () => onSeek(ev.t_ms) }, i.time),
-          h("span", { class: "actor" }, ev.actor || ""),
-          tag ? h("span", { class: `tag tag-${tone}` }, tag) : null,
-          h("span", { class: "text", title: ev.text || ev.kind }, ev.text || ev.kind));
-      }));
+      log.replaceChildren(...shown.map(logRow));
     }
+  }
+
+  function logRow(ev) {
+    let li = rowsOf.get(ev);
+    if (li) return li;
+    const [tag, tone] = MARK[ev.kind] || ["", ""];
+    const i = clock.info(ev.t_ms);
+    li = h("li", { class: `tone-${tone || "plain"}` },
+      h("button", { type: "button", class: "linklike", title: i.utc, onclick: () => onSeek(ev.t_ms) }, i.time),
+      h("span", { class: "actor" }, ev.actor || ""),
+      tag ? h("span", { class: `tag tag-${tone}` }, tag) : null,
+      h("span", { class: "text", title: ev.text || ev.kind }, ev.text || ev.kind));
+    rowsOf.set(ev, li);
+    return li;
   }
 
   return { update, addEvents };

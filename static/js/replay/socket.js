@@ -31,8 +31,9 @@ export function initSocket(config, { onMessage, onGap, afterSeq, onDown, onFatal
     lastSeq = 0;
     let opened = false;
     try { ws = new WebSocket(url()); } catch { schedule(); return; }
-    ws.onopen = () => { opened = true; attempts = 0; };
+    ws.onopen = () => { opened = true; attempts = 0; if (window.__perf) window.__perf.wsOpenMs ??= performance.now(); };
     ws.onmessage = (e) => {
+      if (window.__perf) window.__perf.firstMessageMs ??= performance.now();
       let msg;
       try { msg = JSON.parse(e.data); } catch { return; }
       if (typeof msg.seq === "number") {
