@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from outage_replay.replays.models import Run, RunChunk
 from tests import embedded_redis
@@ -37,10 +38,22 @@ def clean_digest(run: Run) -> str:
     return Simulation(parse_document(run.spec), run.seed).run().digest
 
 
+def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ORM code off the event loop, closing that thread's connection after."""
+
+    def call() -> Any:
+        try:
+            return fn(*args)
+        finally:
+            connection.close()
+
+    return asyncio.to_thread(call)
+
+
 async def wait_for(predicate: Callable[[], bool], *, timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if await asyncio.to_thread(predicate):
+        if await in_thread(predicate):
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"{what}: not after {timeout_s} s")
@@ -124,7 +137,7 @@ def test_it_finishes_a_run_whose_worker_process_was_killed(paced_stack):
         viewer = Viewer(base, run_id)
         watching = asyncio.ensure_future(viewer.follow(timeout_s=RUN_TIMEOUT_S))
         await wait_for(lambda: stored_chunks(run_id) >= 3, timeout_s=20, what="3 chunks")
-        pid = int((await asyncio.to_thread(run_of, run_id)).worker.rsplit(":", 1)[1])
+        pid = int((await in_thread(run_of, run_id)).worker.rsplit(":", 1)[1])
         os.kill(pid, signal.SIGKILL)  # the pool process computing the run, mid-run
         await watching
         return viewer
