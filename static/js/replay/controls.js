@@ -17,7 +17,7 @@ export function createControls({ app, timeline, clock, config, narration, announ
   const fit = Math.max(1, Math.round(durationMs / 1000 / 120));
   app.speed = fit;
   const speeds = [1, 10, 60, 600, 3600].map((v) => ({ v, label: `${v}×` }));
-  if (!speeds.some((s) => s.v === fit)) speeds.push({ v: fit, label: `${fit}× (whole run in 2 min)` });
+  if (!speeds.some((s) => s.v === fit)) speeds.push({ v: fit, label: `${fit}× · all in 2 min` });
   speeds.sort((a, b) => a.v - b.v);
   speedSel.replaceChildren(...speeds.map((s) => h("option", { value: String(s.v), selected: s.v === fit }, s.label)));
   speedSel.addEventListener("change", () => {

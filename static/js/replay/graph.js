@@ -125,7 +125,10 @@ export function createGraph(container, spec, { onSelect }) {
     minZoom: 0.3, maxZoom: 2.5, boxSelectionEnabled: false,
     autoungrabify: true, autounselectify: true,
   });
-  const fit = () => cy.fit(undefined, 8);
+  const fit = () => {
+    cy.fit(undefined, 8);
+    if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); }  // small scenarios: no giant nodes
+  };
   new ResizeObserver(() => { cy.resize(); fit(); }).observe(container);
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => cy.style(styles(palette())));
 

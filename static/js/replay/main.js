@@ -55,7 +55,7 @@ const select = (id) => {
 const announcer = createAnnouncer($("announcer"));
 const graph = createGraph($("graph"), spec, { onSelect: select });
 const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [] });
-const race = createRace($("race"), { mech: findDnsMechanism(spec), clock, onSeek: seek });
+const race = createRace($("race"), { mech: findDnsMechanism(spec), clock, onSeek: seek, spec });
 // Charts sit below the first screenful: built right after the first frame is drawn.
 let charts = { update() {} };
 const narration = createNarration($("narration"), { spec, timeline, clock, onSeek: seek, reducedMotion: prefersReducedMotion });

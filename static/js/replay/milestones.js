@@ -16,5 +16,5 @@ export function describeMilestone(m) {
     confidence = `[${tag[1]}]${words.length ? ` ${words.join(" / ")}` : ""}`;
   }
   if (!confidence && m.tolerance_s) confidence = `± ${Math.round(m.tolerance_s / 60)} min`;
-  return { label: String(m.label || ""), source, confidence, kind: m.kind || "reference" };
+  return { label: String(m.label || ""), source, confidence, tag: tag ? `[${tag[1]}]` : "", kind: m.kind || "reference" };
 }

@@ -32,6 +32,9 @@ export function createNarration(list, { spec, timeline, clock, onSeek, reducedMo
     }
   }
 
+  const source = (d) => h("span", { class: "source", title: [d.source, d.confidence].filter(Boolean).join(" · ") },
+    ` ${d.tag || ""} ${d.source.replace(/\s*\(.*$/, "").slice(0, 40)}`.trimEnd());
+
   function rebuild() {
     dirty = false;
     const evs = candidates.filter((ev) => ev.kind === "cleanup.delete" || (counts.get(ev.kind) || 0) <= ROUTINE_AFTER);
@@ -47,7 +50,7 @@ export function createNarration(list, { spec, timeline, clock, onSeek, reducedMo
           onclick: () => onSeek(it.t_ms) },
         h("time", { datetime: i.iso }, i.time), badge,
         h("span", { class: "story-text" }, svc && !it.milestone ? `${svc}: ` : "", it.text || it.kind || "",
-          it.milestone ? h("span", { class: "source" }, ` — ${describeMilestone(it.milestone).confidence || ""} ${describeMilestone(it.milestone).source}`) : null)));
+          it.milestone ? source(describeMilestone(it.milestone)) : null)));
       return it.el;
     }));
     current = -1;

@@ -19,12 +19,15 @@ export function findDnsMechanism(spec) {
   return spec.mechanisms.find((m) => m.type === "dns_automation") || null;
 }
 
-export function createRace(root, { mech, clock, onSeek }) {
+export function createRace(root, { mech, clock, onSeek, spec }) {
+  const section = root.closest("section");
   if (!mech) {
-    root.append(h("p", { class: "muted" }, "This scenario has no DNS automation to show."));
-    root.closest("section").classList.add("empty");
+    section.hidden = true;
+    section.parentElement.classList.add("no-race");
     return { update() {}, addEvents() {} };
   }
+  const owner = spec.services.find((s) => s.id === mech.services[0]);
+  setText(section.querySelector("h2"), `${(owner?.name || mech.id).split(" (")[0]}: the race`);
   const endpoints = mech.params?.endpoints || ["regional", "fips", "ipv6", "account"];
   const nEnactors = mech.params?.enactors || 3;
   const names = Array.from({ length: nEnactors }, (_, i) => String.fromCharCode(97 + i));
