@@ -163,6 +163,7 @@ def test_it_redirects_the_replay_button_to_the_finished_default_run(client, scen
     assert started.status_code == 302
     run = Run.objects.get()
     assert started["Location"] == f"/replay/{run.id}/"
+    assert client.get(started["Location"]).status_code == 200  # the player page
     assert run.seed == scenario.seed and run.variant == {}
     # While it computes, the button joins it; once done, it is the one shown.
     assert client.post(f"/s/{scenario.slug}/replay")["Location"] == f"/replay/{run.id}/"
