@@ -138,7 +138,7 @@ def test_it_replays_the_aws_outage_from_gallery_to_shared_link(live_url, open_pa
 def test_it_opens_a_day_offset_link_at_the_recovery(live_url, open_page):
     run = create_run(import_scenario(aws_doc()))
     wait_run_done(run.pk)
-    viewer = open_page(1920, 1080)
+    viewer = open_page(1920, 1080, color_scheme="dark")
     viewer.page.goto(f"{live_url}/replay/{run.pk}/?t=1d02:45:00&focus=ec2-dwfm")
     viewer.page.wait_for_function(
         "() => document.getElementById('clock-time').textContent.startsWith('02:45:00')"
@@ -177,6 +177,7 @@ def test_it_works_from_the_keyboard_alone(live_url, open_page):
     play = page.locator("#btn-play")
     page.keyboard.press("Space")
     expect(play).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#announcer")).to_contain_text("Playing at")
     page.keyboard.press("Space")
     expect(play).to_have_attribute("aria-pressed", "false")
 

@@ -181,13 +181,13 @@ export function createControls({ app, timeline, clock, config, narration, announ
     if (min !== lastMin && !app.playing) { lastMin = min; scrub.setAttribute("aria-valuetext", `${i.time} ${i.zone}, ${i.date}`); }
     const computing = timeline.computing;
     const pct = Math.round((timeline.coveredTo + 1) / timeline.framesTotal * 1000) / 10;
-    const runKey = `${timeline.status}|${pct}|${timeline.error}|${!view.state}`;
+    const runKey = `${timeline.status}|${pct}|${timeline.error}`;
     if (runKey !== lastRun) {
       lastRun = runKey;
       const label = timeline.status === "failed" ? `Simulation failed: ${timeline.error || "unknown error"}`
         : timeline.status === "cancelled" ? "Simulation cancelled"
         : computing ? `Simulating… ${Math.round(pct)} %`
-        : !view.state ? "Loading frames…" : "Replay ready";
+        : pct < 100 ? `Loading frames… ${Math.round(pct)} %` : "Replay ready";
       setText(runState, label);
       runState.className = `run-state is-${timeline.status}`;
       live.hidden = !computing;

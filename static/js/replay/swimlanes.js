@@ -141,9 +141,10 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
     if (drawnVersion !== timeline.version) draw();
     const x = Math.round((view.t_ms / timeline.durationMs) * width * 2) / 2;
     if (x !== lastX) { playhead.style.transform = `translateX(${x}px)`; lastX = x; }
-    const edge = timeline.computing ? Math.min(1, (timeline.coveredTo + 1) / timeline.framesTotal) : 1;
+    const edge = Math.min(1, (timeline.coveredTo + 1) / timeline.framesTotal);
     if (edge !== lastMask) {
       mask.hidden = edge >= 1;
+      setText(mask.firstChild, timeline.computing ? "computing…" : "loading…");
       mask.style.left = `${edge * 100}%`;
       lastMask = edge;
     }
