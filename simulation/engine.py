@@ -63,6 +63,7 @@ class Engine:
         self.processed = 0
         self._heap: list[tuple[int, int, int, Callable[[], None]]] = []
         self._counter = 0
+        self._groups: dict[tuple[int, int, int], list[Callable[[], None]]] = {}
 
     def schedule(self, t_ms: int, fn: Callable[[], None], priority: int = PRIO_NORMAL) -> None:
         """Run `fn()` at absolute time `t_ms` (never in the past)."""
@@ -73,7 +74,30 @@ class Engine:
 
     def after(self, delay_ms: int, fn: Callable[[], None], priority: int = PRIO_NORMAL) -> None:
         """Run `fn()` `delay_ms` from now."""
-        self.schedule(self.now_ms + max(0, int(delay_ms)), fn, priority)
+        self._counter += 1
+        when = self.now_ms + max(0, int(delay_ms))
+        heapq.heappush(self._heap, (when, priority, self._counter, fn))
+
+    def every(self, period_ms: int, fn: Callable[[], None], priority: int = PRIO_NORMAL) -> None:
+        """Run `fn()` every `period_ms`, first `period_ms` from now.
+
+        Callbacks registered at the same time with the same period and priority share
+        one heap entry and run in registration order, exactly where their separate
+        entries would have run (fleets of fluid models tick together for one event).
+        """
+        period_ms = max(1, int(period_ms))
+        key = (period_ms, priority, self.now_ms)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = []
+
+            def run() -> None:
+                for callback in group:
+                    callback()
+                self.after(period_ms, run, priority)
+
+            self.after(period_ms, run, priority)
+        group.append(fn)
 
     def emit(
         self,

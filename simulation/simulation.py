@@ -91,11 +91,9 @@ class Simulation:
     def _service_entries(self) -> dict[str, dict[str, Any]]:
         """Per-service entries; unchanged entries are the same objects as last frame."""
         world, cache = self.world, self._entries
-        for sid in world.service_ids:
-            entry = cache.get(sid)
-            status, error = world.status[sid], world.errors[sid]
-            if entry is None or entry["status"] != status or entry["error_rate"] != error:
-                cache[sid] = {"status": status, "error_rate": error}
+        for sid in world.changed:
+            cache[sid] = {"status": world.status[sid], "error_rate": world.errors[sid]}
+        world.changed.clear()
         return dict(cache)
 
     def _advance(self, until_seq: int, should_stop: Callable[[], bool] | None) -> None:

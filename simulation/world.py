@@ -17,6 +17,7 @@ never if it never holds — so a counterfactual without the trigger has no opera
 
 from __future__ import annotations
 
+import heapq
 import random
 from bisect import bisect_right
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from typing import Any
 from simulation.conditions import Check, compile_state
 from simulation.engine import PRIO_FAULT, PRIO_OPERATOR, Engine
 from simulation.mechanisms import MECHANISM_TYPES
-from simulation.mechanisms.base import Mechanism
+from simulation.mechanisms.base import Contribution, Mechanism
 from simulation.spec import Dependency, Fault, Intervention, Scenario
 
 SEVERITY = {"healthy": 0, "recovering": 1, "degraded": 2, "down": 3}
@@ -57,9 +58,15 @@ class World:
         ]
         self.by_id = {m.id: m for m in self.mechanisms}
         self._plan = [(sid, tuple(self.deps_of.get(sid, ()))) for sid in self.order]
-        self._max_delay_ms = max((d.delay_s * 1000 for d in spec.dependencies), default=0)
-        self._last_own: dict[str, tuple[str, float]] | None = None
-        self._quiet_after_ms = -1
+        self._dependents: dict[str, list[tuple[str, int]]] = {}
+        for dep in spec.dependencies:
+            self._dependents.setdefault(dep.to, []).append((dep.from_, dep.delay_s * 1000))
+        self._last_own: dict[str, tuple[str, float]] = {}
+        self._due: list[tuple[int, str]] = []
+        self.changed: list[str] = list(self.service_ids)  # statuses changed since read
+        self._contribution_cache: dict[str, tuple[Any, Contribution]] = {}
+        self._keys_at: tuple[int, list[Any]] = (-1, [])
+        self._metrics_cache: dict[str, tuple[Any, dict[str, Any]]] = {}
         self.metrics_by_mechanism: dict[str, dict[str, Any]] = {}
 
     # -- World protocol used by mechanisms ----------------------------------
@@ -145,31 +152,81 @@ class World:
 
     # -- per frame -----------------------------------------------------------
     def update_statuses(self, t_ms: int) -> None:
-        """Recompute every service's status; skipped when nothing can have changed."""
-        own = self._own_contributions(t_ms)
-        if own == self._last_own and t_ms > self._quiet_after_ms:
-            return
-        self._last_own = own
-        changed = False
-        for sid, deps in self._plan:
-            status, error = own.get(sid, _HEALTHY)
-            for dep in deps:
-                merged = _merge_dependency(status, error, dep, self._dep_state(dep, t_ms))
-                status, error = merged
-            if status != self.status[sid] or error != self.errors[sid]:
-                self._set_status(sid, status, round(min(1.0, error), 4), t_ms)
-                changed = True
-        if changed:
-            self._quiet_after_ms = t_ms + self._max_delay_ms
+        """Recompute the statuses that can have changed since the last frame.
 
-    def _own_contributions(self, t_ms: int) -> dict[str, tuple[str, float]]:
-        own: dict[str, tuple[str, float]] = {}
+        A service is re-evaluated when its own contribution changed, when a dependency
+        without delay changed earlier in this pass (topological order), or when a change
+        of a delayed dependency comes due (`delay_s` after it happened). Any other
+        service would compute the same status as before, so it is skipped.
+        """
+        dirty = self._own_changes(t_ms)
+        due = self._due
+        while due and due[0][0] <= t_ms:
+            dirty.add(heapq.heappop(due)[1])
+        if not dirty:
+            return
+        for sid, deps in self._plan:
+            if sid not in dirty:
+                continue
+            status, error = self._last_own.get(sid, _HEALTHY)
+            for dep in deps:
+                status, error = _merge_dependency(status, error, dep, self._dep_state(dep, t_ms))
+            error = round(min(1.0, error), 4)
+            if status != self.status[sid] or error != self.errors[sid]:
+                self._set_status(sid, status, error, t_ms)
+                for dependent, delay_ms in self._dependents.get(sid, ()):
+                    if delay_ms == 0:
+                        dirty.add(dependent)
+                    else:
+                        heapq.heappush(due, (t_ms + delay_ms, dependent))
+
+    def _keys(self, t_ms: int) -> list[Any]:
+        """Every mechanism's `state_key()` at this frame (computed once per frame)."""
+        if self._keys_at[0] != t_ms:
+            self._keys_at = (t_ms, [m.state_key() for m in self.mechanisms])
+        return self._keys_at[1]
+
+    def _own_changes(self, t_ms: int) -> set[str]:
+        """Refresh the mechanisms whose state key moved; the services whose own
+        contribution (the worst over their mechanisms) changed."""
+        cache = self._contribution_cache
+        touched: set[str] = set()
+        for mechanism, key in zip(self.mechanisms, self._keys(t_ms), strict=True):
+            cached = cache.get(mechanism.id)
+            if key is not None and cached is not None and cached[0] == key:
+                continue
+            contribution = mechanism.contribution(t_ms)
+            old = cached[1] if cached is not None else {}
+            cache[mechanism.id] = (key, contribution)
+            if contribution != old:
+                touched.update(old)
+                touched.update(contribution)
+        changed: set[str] = set()
+        own = self._last_own
+        for sid in touched:
+            merged = self._merge_own(sid)
+            if merged != own.get(sid):
+                changed.add(sid)
+                if merged is None:
+                    del own[sid]
+                else:
+                    own[sid] = merged
+        return changed
+
+    def _merge_own(self, sid: str) -> tuple[str, float] | None:
+        merged: tuple[str, float] | None = None
         for mechanism in self.mechanisms:
-            for sid, (new_status, new_error) in mechanism.contribution(t_ms).items():
-                old_status, old_error = own.get(sid, _HEALTHY)
-                worse = SEVERITY[old_status] > SEVERITY[new_status]
-                own[sid] = (old_status if worse else new_status, max(new_error, old_error))
-        return own
+            value = self._contribution_cache[mechanism.id][1].get(sid)
+            if value is None:
+                continue
+            if merged is None:
+                merged = value
+                continue
+            old_status, old_error = merged
+            new_status, new_error = value
+            worse = SEVERITY[old_status] > SEVERITY[new_status]
+            merged = (old_status if worse else new_status, max(new_error, old_error))
+        return merged
 
     def _dep_state(self, dep: Dependency, t_ms: int) -> tuple[str, float]:
         if dep.delay_s == 0:
@@ -190,11 +247,19 @@ class World:
             self.errors[sid] = error
             self.history[sid].append((t_ms, status, error))
             self._history_t[sid].append(t_ms)
+            self.changed.append(sid)
 
     def collect_metrics(self, t_ms: int) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        for mechanism in self.mechanisms:
-            out[mechanism.id] = mechanism.metrics(t_ms)
+        cache = self._metrics_cache
+        for mechanism, key in zip(self.mechanisms, self._keys(t_ms), strict=True):
+            cached = cache.get(mechanism.id)
+            if key is not None and cached is not None and cached[0] == key:
+                out[mechanism.id] = cached[1]
+            else:
+                values = mechanism.metrics(t_ms)
+                cache[mechanism.id] = (key, values)
+                out[mechanism.id] = values
         self.metrics_by_mechanism = out
         return out
 

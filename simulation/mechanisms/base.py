@@ -6,7 +6,9 @@ mechanisms subscribe to, e.g. "the regional DNS record has addresses"), and on e
 frame reports:
 
 - `contribution(t_ms)`: {service id: (status, error_rate)} for the services it drives;
-- `metrics(t_ms)`: a flat dict of JSON scalars (and small lists/dicts) for the player.
+- `metrics(t_ms)`: a flat dict of JSON scalars (and small lists/dicts) for the player;
+- optionally `state_key()`: equal keys promise equal contribution and metrics, so the
+  world skips recomputing them (most fluid models sit still for hours).
 
 Faults (`FAULTS`) and operator actions (`ACTIONS`) are declared with typed params, so the
 validator checks them; `apply_fault` / `act` receive the filled-in params.
@@ -101,6 +103,14 @@ class Mechanism:
     def metrics(self, t_ms: int) -> dict[str, Any]:
         return {}
 
+    def state_key(self) -> Any:
+        """A value that changes whenever `contribution` or `metrics` could change.
+
+        The world reuses the previous frame's contribution and metrics (the same
+        objects) while it is equal; None (the default) means "always recompute".
+        """
+        return None
+
     def apply_fault(self, fault_type: str, params: dict[str, Any]) -> None:
         raise NotImplementedError(fault_type)
 
@@ -142,11 +152,11 @@ class Ticking(Mechanism):
 
     def start(self) -> None:
         self._tick_ms = max(1, int(self.params["tick_s"] * 1000))
-        self.engine.after(self._tick_ms, self._tick, PRIO_TICK)
+        self._dt_s = self._tick_ms / 1000.0
+        self.engine.every(self._tick_ms, self._tick, PRIO_TICK)
 
     def _tick(self) -> None:
-        self.step(self._tick_ms / 1000.0)
-        self.engine.after(self._tick_ms, self._tick, PRIO_TICK)
+        self.step(self._dt_s)
 
     def step(self, dt_s: float) -> None:
         raise NotImplementedError

@@ -62,6 +62,9 @@ class CapacityPool(Ticking):
         elif self.capacity < 1.0 and (self.restore is None or self.world.check(self.restore)):
             self.capacity = min(1.0, self.capacity + self.params["restore_per_s"] * dt_s)
 
+    def state_key(self) -> Any:
+        return (self.capacity, self.eroding)
+
     def apply_fault(self, fault_type: str, params: dict[str, Any]) -> None:
         self.capacity *= 1.0 - params["fraction"]
 

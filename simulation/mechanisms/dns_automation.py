@@ -44,7 +44,7 @@ enactors [{id, plan, endpoint (index or null), state}].
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from simulation.engine import PRIO_NORMAL
@@ -65,6 +65,11 @@ class Enactor:
     lock_delay_s: float = 0.0
     lock_jitter: float = 0.25
     blocked: bool = False
+    seen: int = 0
+    poll_pending: bool = False
+    token: int = 0
+    waiting: str | None = None
+    written: list[str] = field(default_factory=list)
 
     @property
     def actor(self) -> str:
@@ -142,20 +147,23 @@ class DnsAutomation(Mechanism):
         self.generation: int = p["initial_generation"]
         self.plans: set[int] = {self.generation}
         self.records: dict[str, int] = {ep: self.generation for ep in self.endpoints}
+        self.claimed = self.generation
         self.locks: dict[str, str | None] = {ep: None for ep in self.endpoints}
         self.enactors = [Enactor(chr(ord("a") + i)) for i in range(p["enactors"])]
         self._reported_empty: set[str] = set()
+        self._handoff: dict[str, list[Enactor]] = {ep: [] for ep in self.endpoints}
         self._metrics_cache: tuple[int, dict[str, Any]] | None = None
         self._version = 0
+
+    def state_key(self) -> Any:
+        return (self._version,)
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         self.world.publish(self.signal_name("answer"), 1.0)
         self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
         for enactor in self.enactors:
-            self.engine.after(
-                self.jitter_ms(self.params["poll_interval_s"], 1.0), self._poll_fn(enactor)
-            )
+            enactor.seen = self.generation
 
     def _ms(self, seconds: float) -> int:
         return max(1, int(seconds * 1000))
@@ -167,75 +175,137 @@ class DnsAutomation(Mechanism):
         self.generation += 1
         self.plans.add(self.generation)
         self._changed()
-        self.world.emit(
-            "planner",
-            "planner.plan",
-            f"Planner generates plan-{self.generation}",
-            None,
-            {"generation": self.generation},
-        )
+        self._wake_idle()
         self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
+
+    def _wake_idle(self) -> None:
+        """Idle Enactors look for the new plan, each at a random point of its poll period.
+
+        Only polls that can take the plan up are simulated: the first idle Enactor to
+        poll claims it, so the later polls of this generation (and polls between
+        generations) would find nothing to do and change nothing.
+        """
+        poll_ms = self._ms(self.params["poll_interval_s"])
+        first: tuple[int, Enactor] | None = None
+        for enactor in self.enactors:
+            if enactor.poll_pending or enactor.state not in ("idle", "blocked"):
+                continue
+            offset_ms = int(self.rng.random() * poll_ms) + 1
+            if first is None or offset_ms < first[0]:
+                first = (offset_ms, enactor)
+        if first is not None:
+            first[1].poll_pending = True
+            self.engine.after(first[0], self._poll_fn(first[1]))
+
+    def _wake(self, enactor: Enactor) -> None:
+        """An Enactor back from a pass polls again if a plan appeared meanwhile."""
+        if enactor.poll_pending or self.generation <= self.claimed:
+            return
+        enactor.poll_pending = True
+        poll_ms = self._ms(self.params["poll_interval_s"])
+        self.engine.after(int(self.rng.random() * poll_ms) + 1, self._poll_fn(enactor))
 
     def _poll_fn(self, enactor: Enactor) -> Any:
         return lambda: self._poll(enactor)
 
     def _poll(self, enactor: Enactor) -> None:
+        enactor.poll_pending = False
         newest = self.generation
-        active = self.records[self.endpoints[0]]
+        if newest <= enactor.seen:
+            return
+        enactor.seen = newest
+        active = self.claimed
         if newest > active:
+            self.claimed = newest
             enactor.plan, enactor.index, enactor.state = newest, 0, "locking"
             self._changed()
             self.world.emit(
                 enactor.actor,
                 "enactor.pick",
                 f"Enactor {enactor.name.upper()} picks plan-{newest} (newer than "
-                f"active plan-{active}: check passed once)",
+                f"plan-{active}, the last one taken up: check passed once)",
                 None,
                 {"enactor": enactor.name, "plan": newest, "active": active},
             )
             self._try_lock(enactor)
-            return
-        self.engine.after(self.jitter_ms(self.params["poll_interval_s"]), self._poll_fn(enactor))
 
     # -- applying --------------------------------------------------------------
-    def _lock_latency_ms(self, enactor: Enactor) -> int:
-        if self.engine.now_ms < enactor.delay_until_ms:
-            return self.jitter_ms(enactor.lock_delay_s, enactor.lock_jitter)
-        return self.jitter_ms(self.params["lock_s"], 0.5)
-
     def _try_lock(self, enactor: Enactor) -> None:
-        self.engine.after(self._lock_latency_ms(enactor), lambda: self._lock_result(enactor))
+        enactor.token += 1
+        token = enactor.token
+        if self.engine.now_ms < enactor.delay_until_ms:
+            wait_ms = self.jitter_ms(enactor.lock_delay_s, enactor.lock_jitter)
+            self.engine.after(wait_ms, lambda: self._queue_behind(enactor, token))
+            return
+        latency_ms = self.jitter_ms(self.params["lock_s"], 0.5)
+        endpoint = self.endpoints[enactor.index or 0]
+        if self.locks[endpoint] is None and not self._handoff[endpoint]:
+            # Uncontended: the lock request and the transaction are one step.
+            self._take_lock(enactor, endpoint, latency_ms)
+            return
+        self.engine.after(latency_ms, lambda: self._lock_result(enactor, token))
 
-    def _lock_result(self, enactor: Enactor) -> None:
+    def _queue_behind(self, enactor: Enactor, token: int) -> None:
+        """A slowed Enactor's lock request is served behind the other Enactors' writes.
+
+        It gets the endpoint's lock handed over when another Enactor next finishes a
+        transaction there (or when its slowdown ends, if nobody comes).
+        """
+        if token != enactor.token:
+            return
+        endpoint = self.endpoints[enactor.index or 0]
+        enactor.state, enactor.waiting = "waiting", endpoint
+        self._handoff[endpoint].append(enactor)
+        self._changed()
+        self.world.emit(
+            enactor.actor,
+            "enactor.lock_busy",
+            f"Enactor {enactor.name.upper()}'s request for the {endpoint} lock is stuck "
+            f"behind the other Enactors' (lock contention); it keeps its plan-{enactor.plan}",
+            None,
+            {"enactor": enactor.name, "endpoint": endpoint, "plan": enactor.plan},
+        )
+        self.engine.schedule(
+            max(self.engine.now_ms, enactor.delay_until_ms),
+            lambda: self._stop_waiting(enactor, token),
+        )
+
+    def _stop_waiting(self, enactor: Enactor, token: int) -> None:
+        if token != enactor.token or enactor.waiting is None:
+            return
+        self._handoff[enactor.waiting].remove(enactor)
+        enactor.waiting = None
+        self._lock_result(enactor, token)
+
+    def _hand_over(self, endpoint: str) -> None:
+        queue = self._handoff[endpoint]
+        if not queue or self.locks[endpoint] is not None:
+            return
+        waiter = queue.pop(0)
+        waiter.waiting = None
+        waiter.token += 1
+        self._take_lock(waiter, endpoint)
+
+    def _lock_result(self, enactor: Enactor, token: int) -> None:
+        if token != enactor.token:
+            return
         endpoint = self.endpoints[enactor.index or 0]
         holder = self.locks[endpoint]
         if holder is not None and holder != enactor.name:
             enactor.state = "retrying"
             self._changed()
-            if self.engine.now_ms < enactor.delay_until_ms:
-                self._emit_busy(enactor, endpoint, holder)
             self.engine.after(
                 self.jitter_ms(self.params["retry_backoff_s"], 0.5), lambda: self._try_lock(enactor)
             )
             return
         self._take_lock(enactor, endpoint)
 
-    def _emit_busy(self, enactor: Enactor, endpoint: str, holder: str) -> None:
-        self.world.emit(
-            enactor.actor,
-            "enactor.lock_busy",
-            f"Enactor {enactor.name.upper()} finds the {endpoint} lock held by "
-            f"Enactor {holder.upper()} and retries",
-            None,
-            {"enactor": enactor.name, "endpoint": endpoint, "holder": holder},
-        )
-
-    def _take_lock(self, enactor: Enactor, endpoint: str) -> None:
+    def _take_lock(self, enactor: Enactor, endpoint: str, latency_ms: int = 0) -> None:
         self.locks[endpoint] = enactor.name
         enactor.state = "applying"
         self._changed()
         self.engine.after(
-            self.jitter_ms(self.params["apply_s"], 0.3),
+            latency_ms + self.jitter_ms(self.params["apply_s"], 0.3),
             lambda: self._transaction(enactor),
             PRIO_NORMAL,
         )
@@ -243,6 +313,10 @@ class DnsAutomation(Mechanism):
     def _transaction(self, enactor: Enactor) -> None:
         endpoint = self.endpoints[enactor.index or 0]
         self.locks[endpoint] = None
+        self._transact(enactor, endpoint)
+        self._hand_over(endpoint)
+
+    def _transact(self, enactor: Enactor, endpoint: str) -> None:
         plan = enactor.plan or 0
         current = self.records[endpoint]
         if self.params["version_check"] == "per_write" and plan < current:
@@ -255,21 +329,14 @@ class DnsAutomation(Mechanism):
         self._applied(enactor, endpoint, plan, current)
 
     def _applied(self, enactor: Enactor, endpoint: str, plan: int, previous: int) -> None:
-        stale = plan < previous
-        kind = "enactor.overwrite" if stale else "enactor.apply"
-        text = (
-            f"Enactor {enactor.name.upper()} writes OLD plan-{plan} over newer "
-            f"plan-{previous} on {endpoint}"
-            if stale
-            else f"Enactor {enactor.name.upper()} applies plan-{plan} to {endpoint}"
-        )
         enactor.blocked = False
         self._changed()
-        if plan != previous:
+        if plan < previous:
             self.world.emit(
                 enactor.actor,
-                kind,
-                text,
+                "enactor.overwrite",
+                f"Enactor {enactor.name.upper()} writes OLD plan-{plan} over newer "
+                f"plan-{previous} on {endpoint}",
                 None,
                 {
                     "enactor": enactor.name,
@@ -279,11 +346,30 @@ class DnsAutomation(Mechanism):
                     "index": enactor.index,
                 },
             )
+        elif plan > previous:
+            enactor.written.append(endpoint)
         enactor.index = (enactor.index or 0) + 1
         if enactor.index < len(self.endpoints):
             enactor.state = "locking"
             self._try_lock(enactor)
             return
+        self._pass_done(enactor, plan)
+
+    def _narrate_writes(self, enactor: Enactor, plan: int, cleaned: str = "") -> None:
+        """One event per pass for the routine writes (stale writes have their own)."""
+        if enactor.written:
+            self.world.emit(
+                enactor.actor,
+                "enactor.apply",
+                f"Enactor {enactor.name.upper()} applied plan-{plan} to "
+                + ", ".join(enactor.written)
+                + cleaned,
+                None,
+                {"enactor": enactor.name, "plan": plan, "endpoints": list(enactor.written)},
+            )
+            enactor.written.clear()
+
+    def _pass_done(self, enactor: Enactor, plan: int) -> None:
         enactor.state, enactor.index = "cleanup", None
         self.engine.after(
             self._ms(self.params["cleanup_delay_s"]), lambda: self._cleanup(enactor, plan)
@@ -315,9 +401,11 @@ class DnsAutomation(Mechanism):
         self._idle(enactor, "blocked")
 
     def _idle(self, enactor: Enactor, state: str = "idle") -> None:
+        self._narrate_writes(enactor, enactor.plan or 0)
         enactor.plan, enactor.index, enactor.state = None, None, state
         self._changed()
-        self.engine.after(self.jitter_ms(self.params["poll_interval_s"]), self._poll_fn(enactor))
+        if self.generation > enactor.seen:
+            self._wake(enactor)
 
     def _cleanup(self, enactor: Enactor, applied: int) -> None:
         threshold = applied - self.params["cleanup_age_generations"]
@@ -325,18 +413,23 @@ class DnsAutomation(Mechanism):
         doomed = sorted(g for g in self.plans if g < threshold and g not in active)
         for gen in doomed:
             self.plans.discard(gen)
-        if doomed:
+        in_use = sorted(set(doomed) & set(self.records.values()))
+        routine = f"; its clean-up deleted {len(doomed)} older plan(s)" if doomed else ""
+        self._narrate_writes(enactor, applied, "" if in_use else routine)
+        if in_use:
+            # Routine deletions are folded into the pass's event; this one is news.
             self.world.emit(
                 enactor.actor,
                 "cleanup.delete",
-                f"Enactor {enactor.name.upper()} clean-up deletes {len(doomed)} "
-                f"plans older than plan-{threshold}",
+                f"Enactor {enactor.name.upper()} clean-up deletes {len(doomed)} plan(s) "
+                f"older than plan-{threshold}, among them the ACTIVE plan-{in_use[0]}",
                 None,
                 {
                     "enactor": enactor.name,
                     "below": threshold,
                     "deleted": [doomed[0], doomed[-1]],
                     "count": len(doomed),
+                    "active": in_use,
                 },
             )
         self._check_records()

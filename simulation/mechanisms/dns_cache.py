@@ -79,6 +79,9 @@ class DnsCache(Mechanism):
         self.was_falling = False
         self.last_error = 0.0
 
+    def state_key(self) -> Any:
+        return (self.negative_count, self.pinned, self.was_falling, self.last_error)
+
     def _ttl_ms(self) -> int:
         return max(1, int(self.params["ttl_s"] * 1000))
 

@@ -84,6 +84,9 @@ class HealthCheckFailover(Ticking):
         else:
             self.removed -= self._draws(self.removed, min(1.0, p["return_rate_per_s"] * dt_s))
 
+    def state_key(self) -> Any:
+        return (self.removed, self.enabled, self.utilisation, self.flapping)
+
     def _draws(self, n: int, chance: float) -> int:
         if n <= 0 or chance <= 0:
             return 0

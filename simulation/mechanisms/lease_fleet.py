@@ -134,6 +134,7 @@ class LeaseFleet(Mechanism):
         self.dep_ok = True
         self.wasted = 0
         self.recent: deque[tuple[int, bool]] = deque()
+        self.recent_useful = 0
         self.collapsed = False
         self.lapsing = False
 
@@ -293,16 +294,20 @@ class LeaseFleet(Mechanism):
     def _record(self, useful: bool) -> None:
         now = self.engine.now_ms
         self.recent.append((now, useful))
-        while self.recent and self.recent[0][0] < now - WINDOW_MS:
-            self.recent.popleft()
+        self.recent_useful += useful
+        self._prune(now)
+
+    def _prune(self, now: int) -> None:
+        recent = self.recent
+        while recent and recent[0][0] < now - WINDOW_MS:
+            self.recent_useful -= recent.popleft()[1]
 
     def goodput(self) -> float:
         now = self.engine.now_ms
-        while self.recent and self.recent[0][0] < now - WINDOW_MS:
-            self.recent.popleft()
+        self._prune(now)
         if not self.recent:
             return 1.0 if not self.queue else 0.0
-        return sum(1 for _, ok in self.recent if ok) / len(self.recent)
+        return self.recent_useful / len(self.recent)
 
     def _update_state(self) -> None:
         collapsed = (
@@ -340,10 +345,23 @@ class LeaseFleet(Mechanism):
         self.host_epoch += 1
         self.busy = 0
         self.recent.clear()
+        self.recent_useful = 0
         for b, leased in enumerate(self.leased):
             self.pending[b] = False
             if not leased and self.dep_ok:
                 self._new_job(b)
+
+    def state_key(self) -> Any:
+        return (
+            self.active,
+            len(self.queue),
+            self.busy,
+            len(self.held),
+            self.wasted,
+            self.collapsed,
+            self.dep_ok,
+            self.goodput(),
+        )
 
     # -- reporting ------------------------------------------------------------------------
     def contribution(self, t_ms: int) -> Contribution:

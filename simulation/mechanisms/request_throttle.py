@@ -64,6 +64,9 @@ class RequestThrottle(Ticking):
         rejected = self.offered - self.admitted
         self.pool = max(0.0, self.pool + (rejected * p["retry_share"] - retries) * dt_s)
 
+    def state_key(self) -> Any:
+        return (self.limit, self.offered, self.admitted, self.pool)
+
     def _advance_ramp(self, dt_s: float) -> None:
         if self.ramp is None or self.limit is None:
             return

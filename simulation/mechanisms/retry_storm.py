@@ -71,6 +71,9 @@ class RetryStorm(Ticking):
         abandoned = max(0.0, self.offered - self.goodput)
         self.retries = abandoned * p["retry_share"] if self.wait_s() > p["timeout_s"] else 0.0
 
+    def state_key(self) -> Any:
+        return (self.queue, self.offered, self.goodput, self.capacity)
+
     def wait_s(self) -> float:
         return float(self.queue / self.capacity)
 

@@ -78,6 +78,9 @@ class StuckUntilOperator(Ticking):
         if self.release_when is not None and self.world.check(self.release_when):
             self._release()
 
+    def state_key(self) -> Any:
+        return (self.stuck, self.backlog, self.growing)
+
     def _drain(self, dt_s: float) -> None:
         if self.backlog <= 0:
             return

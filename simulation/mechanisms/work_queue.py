@@ -82,6 +82,17 @@ class WorkQueue(Ticking):
         self.backlog = max(0.0, self.backlog + self.arrival * dt_s + released - self.rate * dt_s)
         self._check_latency()
 
+    def state_key(self) -> Any:
+        return (
+            self.backlog,
+            self.held,
+            self.arrival,
+            self.rate,
+            self.gate_open,
+            self.rising,
+            self.high,
+        )
+
     def latency_s(self) -> float:
         return float(self.backlog / self.rate + self.params["min_latency_s"])
 
