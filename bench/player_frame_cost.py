@@ -21,6 +21,7 @@ scenario's default run (reusing a finished one) and waits for it. It then opens
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import statistics
 import sys
@@ -116,7 +117,10 @@ def measure(args: argparse.Namespace, base: str) -> None:
             sizes["requests"] += 1
 
         def ws_frame(ev: dict) -> None:
-            sizes["ws"] += len(ev["response"]["payloadData"].encode())
+            data = ev["response"]["payloadData"]
+            # Binary frames (opcode 2: deflated chunks) arrive base64-encoded.
+            binary = ev["response"].get("opcode") == 2
+            sizes["ws"] += len(base64.b64decode(data)) if binary else len(data.encode())
 
         cdp.on("Network.loadingFinished", loaded)
         cdp.on("Network.webSocketFrameReceived", ws_frame)
