@@ -90,6 +90,14 @@ SERVICES = [
         "Serverless",
         "Function API, SQS event-source polling, internal worker capacity.",
     ),
+    svc(
+        "lambda-invoke",
+        "Lambda invocations (as throttled)",
+        "Serverless",
+        "Invocations as callers such as Connect see them while operators throttle Lambda "
+        "(from 07:04) and relax the throttles gradually (from 11:27). A modelling split of "
+        "Lambda: AWS reports the throttling, not a separate component.",
+    ),
     svc("ecs", "ECS / EKS / Fargate", "Containers", "Container launches and cluster scaling."),
     svc("sts", "STS", "Identity", "Security Token Service."),
     svc("iam-signin", "IAM console sign-in", "Identity", "Console authentication for IAM users."),
@@ -168,15 +176,17 @@ DEPS = [
     dep("ec2", "ec2-dwfm", delay_s=0, description="No leased droplet ⇒ 'insufficient capacity'."),
     dep("ec2", "ec2-netmgr", delay_s=0, description="New instances without network state."),
     dep("lambda", "dynamodb", description=INTERNAL),
-    dep("lambda", "nlb", "soft", description=INTERNAL),
     dep("ecs", "dynamodb", description=INTERNAL),
     dep("ecs", "ec2", description="Task and node launches need EC2 launches."),
     dep("sts", "dynamodb-internal", description=INTERNAL),
-    dep("sts", "nlb", "soft", description=INTERNAL),
     dep("iam-signin", "dynamodb-internal", description=INTERNAL),
     dep("connect", "dynamodb", description=INTERNAL),
     dep("connect", "lambda", description=INTERNAL),
-    dep("connect", "nlb", "soft", description=INTERNAL),
+    dep(
+        "connect",
+        "lambda-invoke",
+        description="Contact flows invoke Lambda functions. " + INTERNAL,
+    ),
     dep("redshift", "dynamodb", description=INTERNAL),
     dep("support", "dynamodb", description=INTERNAL),
     dep("mwaa", "dynamodb", description=INTERNAL),
@@ -215,6 +225,14 @@ def mech(mid: str, mtype: str, services: list[str], params: dict, description: s
         "description": description,
     }
 
+
+FLAP_LOAD = 0.004
+# Service-owned load balancers (STS, Connect): their AZs fail over more slowly than the
+# NLB fleet's (AZ removals per unit of checker overload per second).
+SERVICE_LB_FAILOVER_RATE = 0.000006
+SERVICE_LB_RATE_TEXT = "at 0.3% of the NLB fleet's rate"
+LAMBDA_RELAX_S = 9600
+ECS_DRAIN_PER_S = 20
 
 MECHANISMS = [
     mech(
@@ -335,7 +353,7 @@ MECHANISMS = [
             "unready_metric": "netmgr.unready",
             "target_fraction": 0.3,
             "base_load": 0.6,
-            "flap_load": 0.0015,
+            "flap_load": FLAP_LOAD,
             "load_balancers": 50,
             "azs": 3,
             "failover_rate_per_s": 0.002,
@@ -345,7 +363,8 @@ MECHANISMS = [
         "Known (AWS): checks flapped for instances whose network state had not propagated; "
         "checker load rose; automatic AZ failover removed healthy capacity; disabling it at "
         "09:36 ended the errors. OURS: 30% of unready instances are NLB targets, each adds "
-        "0.15% checker load; traffic needs 75% of capacity.",
+        "0.4% checker load (so checks overload about 400 unready targets in, a few minutes "
+        "after the backlog starts); traffic needs 75% of capacity.",
     ),
     mech(
         "lambda-sqs",
@@ -372,12 +391,84 @@ MECHANISMS = [
             "erode_when": {"service": "nlb", "status": ["degraded", "down"]},
             "erode_per_s": 0.00007,
             "restore_when": {"service": "ec2-netmgr", "status": "healthy"},
-            "restore_per_s": 0.00006,
+            "restore_per_s": 0.00009,
         },
         "Known (AWS, unconfirmed): NLB health-check failures terminated Lambda's internal "
         "instances, leaving it under-scaled (07:04) until EC2 launches worked. OURS: 0.007%/s "
-        "capacity lost while NLB is failing, rebuilt at 0.006%/s once launched instances get "
-        "network.",
+        "capacity lost while NLB is failing, rebuilt at 0.009%/s of full size once launched "
+        "instances get network. Lambda no longer depends on NLB directly: its NLB-related "
+        "impact in AWS's account is this under-scaling, not errors from 05:30.",
+    ),
+    mech(
+        "sts-nlb",
+        "health_check_failover",
+        ["sts"],
+        {
+            "unready_metric": "netmgr.unready",
+            "target_fraction": 0.3,
+            "base_load": 0.6,
+            "flap_load": FLAP_LOAD,
+            "load_balancers": 50,
+            "azs": 3,
+            "failover_rate_per_s": SERVICE_LB_FAILOVER_RATE,
+            "return_rate_per_s": 0.01,
+            "load_fraction": 0.5,
+        },
+        "STS's own load balancers, checked by the same overloaded NLB health-check "
+        "subsystem. Known (AWS): STS's second wave of errors (08:31–09:59) came from NLB "
+        "health-check failures. OURS: these load balancers carry headroom (traffic needs "
+        "half their capacity) and their AZs fail over "
+        + SERVICE_LB_RATE_TEXT
+        + ", so errors start only once more than half their AZ capacity is out.",
+    ),
+    mech(
+        "connect-nlb",
+        "health_check_failover",
+        ["connect"],
+        {
+            "unready_metric": "netmgr.unready",
+            "target_fraction": 0.3,
+            "base_load": 0.6,
+            "flap_load": FLAP_LOAD,
+            "load_balancers": 50,
+            "azs": 3,
+            "failover_rate_per_s": SERVICE_LB_FAILOVER_RATE,
+            "return_rate_per_s": 0.01,
+            "load_fraction": 0.5,
+        },
+        "Amazon Connect's own load balancers (AWS: the second wave came from 'Connect's "
+        "NLBs' and Lambda errors). OURS: the same parameters as STS's load balancers.",
+    ),
+    mech(
+        "lambda-throttle",
+        "request_throttle",
+        ["lambda-invoke"],
+        {"demand_per_s": 100, "retry_share": 0.9, "retry_interval_s": 60},
+        "Known (AWS, partly unconfirmed): after 07:04 Lambda throttled event-source mappings "
+        "and async invocations to protect synchronous ones; after 11:27 the throttles were "
+        "reduced gradually; Connect recovered at 13:20 'as Lambda invocation errors "
+        "recover'. OURS: demand 100 calls/s (a unit), 90% of throttled calls retried after "
+        "~60 s; throttled to half the demand, relaxed linearly to 130% over "
+        + f"{LAMBDA_RELAX_S // 60} min.",
+    ),
+    mech(
+        "ecs-backlog",
+        "stuck_until_operator",
+        ["ecs"],
+        {
+            "trigger": {"service": "ec2", "status": ["degraded", "down"], "for_s": 1800},
+            "release_when": {"service": "ec2", "status": "healthy"},
+            "stuck_status": "degraded",
+            "stuck_error_rate": 0.3,
+            "backlog_per_s": 1,
+            "drain_per_s": ECS_DRAIN_PER_S,
+            "label": "ECS/EKS/Fargate task launches and cluster scaling",
+        },
+        "Known (AWS): container launch failures and cluster-scaling delays while EC2 "
+        "launches failed; ECS, EKS and Fargate recovered at 14:20, after EC2 (13:50). "
+        "OURS: pending launches and scaling work pile up at one unit per second while EC2 "
+        "launches have been failing for 30 min, and drain at "
+        + f"{ECS_DRAIN_PER_S}/s once EC2 is healthy.",
     ),
     mech(
         "redshift-hosts",
@@ -501,12 +592,51 @@ INTERVENTIONS = [
         {"metric": "redshift-hosts.stuck", "op": "==", "value": True},
     ),
     iv(
+        "lambda-throttle-on",
+        "07:04",
+        "throttle",
+        "lambda-throttle",
+        "Lambda throttles event-source mappings and async invokes to protect sync invokes",
+        {"metric": "lambda-capacity.error_rate", "op": ">", "value": 0.01},
+        {"limit_per_s": 50},
+    ),
+    iv(
         "nlb-disable-failover",
         "09:36",
         "disable_failover",
         "nlb-hc",
         "Engineers disable automatic NLB health-check failover",
         {"service": "nlb", "status": ["degraded", "down", "recovering"]},
+    ),
+    iv(
+        "sts-nlb-disable-failover",
+        "09:36",
+        "disable_failover",
+        "sts-nlb",
+        "The same switch for STS's load balancers",
+        {"intervention": "nlb-disable-failover"},
+    ),
+    iv(
+        "connect-nlb-disable-failover",
+        "09:36",
+        "disable_failover",
+        "connect-nlb",
+        "The same switch for Connect's load balancers",
+        {"intervention": "nlb-disable-failover"},
+    ),
+    iv(
+        "lambda-relax",
+        "11:27",
+        "relax",
+        "lambda-throttle",
+        "Lambda's throttles are reduced gradually",
+        {
+            "all": [
+                {"intervention": "lambda-throttle-on"},
+                {"service": "lambda", "status": "healthy"},
+            ]
+        },
+        {"ramp_s": LAMBDA_RELAX_S, "to_limit_per_s": 130},
     ),
     iv(
         "ec2-relax",
@@ -524,6 +654,22 @@ INTERVENTIONS = [
         "nlb-hc",
         "Automatic NLB health-check failover re-enabled",
         {"metric": "nlb-hc.failover_enabled", "op": "==", "value": False},
+    ),
+    iv(
+        "sts-nlb-enable-failover",
+        "14:09",
+        "enable_failover",
+        "sts-nlb",
+        "The same switch for STS's load balancers",
+        {"intervention": "nlb-enable-failover"},
+    ),
+    iv(
+        "connect-nlb-enable-failover",
+        "14:09",
+        "enable_failover",
+        "connect-nlb",
+        "The same switch for Connect's load balancers",
+        {"intervention": "nlb-enable-failover"},
     ),
 ]
 
