@@ -53,6 +53,27 @@ class FrameRecorder:
         self._hash.update(b"\n")
         return delta
 
+    def add_changes(
+        self,
+        t_ms: int,
+        services: dict[str, dict[str, Any]],
+        metrics: dict[str, dict[str, Any]],
+        events: list[dict[str, Any]],
+    ) -> Frame:
+        """Like `add`, given only the entries that may have changed (the rest are kept)."""
+        self._services.update(services)
+        delta: Frame = {
+            "seq": len(self.deltas),
+            "t_ms": t_ms,
+            "services": services,
+            "metrics": _changed(self._metrics, metrics),
+            "events": events,
+        }
+        self.deltas.append(delta)
+        self._hash.update(canonical(delta).encode("utf-8"))
+        self._hash.update(b"\n")
+        return delta
+
     @property
     def digest(self) -> str:
         return self._hash.hexdigest()

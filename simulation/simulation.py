@@ -62,7 +62,6 @@ class Simulation:
         self.duration_ms = spec.duration_s * 1000
         self.frame_count = spec.duration_s // spec.frame_interval_s + 1
         self._trace_pos = 0
-        self._entries: dict[str, dict[str, Any]] = {}
         self._started = False
         self._result: Result | None = None
 
@@ -76,25 +75,27 @@ class Simulation:
     def _frame(self) -> None:
         world = self.world
         t_ms = world.engine.now_ms
-        metrics = world.collect_metrics(t_ms)
+        world.collect_metrics(t_ms)
         world.update_statuses(t_ms)
         world.fire_due_interventions(t_ms)
         services = self._service_entries()
         trace = world.engine.trace
         events = [e.to_dict() for e in trace[self._trace_pos :]]
         self._trace_pos = len(trace)
-        self.recorder.add(t_ms, services, metrics, events)
+        self.recorder.add_changes(t_ms, services, world.metrics_fresh, events)
         next_ms = t_ms + self.interval_ms
         if next_ms <= self.duration_ms:
             world.engine.schedule(next_ms, self._frame, PRIO_FRAME)
 
     def _service_entries(self) -> dict[str, dict[str, Any]]:
-        """Per-service entries; unchanged entries are the same objects as last frame."""
-        world, cache = self.world, self._entries
-        for sid in world.changed:
-            cache[sid] = {"status": world.status[sid], "error_rate": world.errors[sid]}
+        """Entries of the services whose status or error rate changed since last frame."""
+        world = self.world
+        out = {
+            sid: {"status": world.status[sid], "error_rate": world.errors[sid]}
+            for sid in world.changed
+        }
         world.changed.clear()
-        return dict(cache)
+        return out
 
     def _advance(self, until_seq: int, should_stop: Callable[[], bool] | None) -> None:
         """Run until frame `until_seq` has been recorded."""

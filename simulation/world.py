@@ -65,9 +65,11 @@ class World:
         self._due: list[tuple[int, str]] = []
         self.changed: list[str] = list(self.service_ids)  # statuses changed since read
         self._contribution_cache: dict[str, tuple[Any, Contribution]] = {}
-        self._keys_at: tuple[int, list[Any]] = (-1, [])
-        self._metrics_cache: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._metrics_cache: dict[str, dict[str, Any]] = {}
+        self._sampled_ms = -1
+        self._touched: set[str] = set()
         self.metrics_by_mechanism: dict[str, dict[str, Any]] = {}
+        self.metrics_fresh: dict[str, dict[str, Any]] = {}
 
     # -- World protocol used by mechanisms ----------------------------------
     def emit(
@@ -180,30 +182,40 @@ class World:
                     else:
                         heapq.heappush(due, (t_ms + delay_ms, dependent))
 
-    def _keys(self, t_ms: int) -> list[Any]:
-        """Every mechanism's `state_key()` at this frame (computed once per frame)."""
-        if self._keys_at[0] != t_ms:
-            self._keys_at = (t_ms, [m.state_key() for m in self.mechanisms])
-        return self._keys_at[1]
-
-    def _own_changes(self, t_ms: int) -> set[str]:
-        """Refresh the mechanisms whose state key moved; the services whose own
-        contribution (the worst over their mechanisms) changed."""
-        cache = self._contribution_cache
+    def _sample(self, t_ms: int) -> None:
+        """Refresh contribution and metrics of every mechanism whose state key moved
+        (once per frame); remember the services whose contribution changed."""
+        if self._sampled_ms == t_ms:
+            return
+        self._sampled_ms = t_ms
+        contributions, metrics = self._contribution_cache, self._metrics_cache
+        fresh: dict[str, dict[str, Any]] = {}
         touched: set[str] = set()
-        for mechanism, key in zip(self.mechanisms, self._keys(t_ms), strict=True):
-            cached = cache.get(mechanism.id)
+        for mechanism in self.mechanisms:
+            key = mechanism.state_key()
+            mid = mechanism.id
+            cached = contributions.get(mid)
             if key is not None and cached is not None and cached[0] == key:
                 continue
             contribution = mechanism.contribution(t_ms)
             old = cached[1] if cached is not None else {}
-            cache[mechanism.id] = (key, contribution)
+            contributions[mid] = (key, contribution)
             if contribution != old:
                 touched.update(old)
                 touched.update(contribution)
+            values = mechanism.metrics(t_ms)
+            metrics[mid] = values
+            fresh[mid] = values
+        self.metrics_by_mechanism.update(fresh)
+        self.metrics_fresh = fresh
+        self._touched = touched
+
+    def _own_changes(self, t_ms: int) -> set[str]:
+        """The services whose own contribution (the worst over their mechanisms) changed."""
+        self._sample(t_ms)
         changed: set[str] = set()
         own = self._last_own
-        for sid in touched:
+        for sid in self._touched:
             merged = self._merge_own(sid)
             if merged != own.get(sid):
                 changed.add(sid)
@@ -250,18 +262,9 @@ class World:
             self.changed.append(sid)
 
     def collect_metrics(self, t_ms: int) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        cache = self._metrics_cache
-        for mechanism, key in zip(self.mechanisms, self._keys(t_ms), strict=True):
-            cached = cache.get(mechanism.id)
-            if key is not None and cached is not None and cached[0] == key:
-                out[mechanism.id] = cached[1]
-            else:
-                values = mechanism.metrics(t_ms)
-                cache[mechanism.id] = (key, values)
-                out[mechanism.id] = values
-        self.metrics_by_mechanism = out
-        return out
+        """Every mechanism's metrics; `metrics_fresh` holds the ones recomputed now."""
+        self._sample(t_ms)
+        return self.metrics_by_mechanism
 
     def fire_due_interventions(self, t_ms: int) -> None:
         still: list[tuple[Intervention, Check]] = []

@@ -90,7 +90,8 @@ class HealthCheckFailover(Ticking):
     def _draws(self, n: int, chance: float) -> int:
         if n <= 0 or chance <= 0:
             return 0
-        return sum(1 for _ in range(n) if self.rng.random() < chance)
+        draw = self.rng.random
+        return sum(1 for _ in range(n) if draw() < chance)
 
     def act(self, action: str, params: dict[str, Any]) -> None:
         self.enabled = action == "enable_failover"
