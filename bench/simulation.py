@@ -35,6 +35,8 @@ SCALE_10X = {
     "mechanisms.ddb-resolvers.params.resolvers": 2000,
     "mechanisms.ddb-internal-resolvers.params.resolvers": 2000,
     "mechanisms.nlb-hc.params.load_balancers": 500,
+    "mechanisms.sts-nlb.params.load_balancers": 500,
+    "mechanisms.connect-nlb.params.load_balancers": 500,
 }
 
 

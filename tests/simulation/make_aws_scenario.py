@@ -227,6 +227,9 @@ def mech(mid: str, mtype: str, services: list[str], params: dict, description: s
 
 
 FLAP_LOAD = 0.004
+# Backlogs and capacity that move over hours are stepped every 30 s (fluid models
+# elsewhere every 10 s, the frame interval); finer steps only cost run time.
+SLOW_TICK_S = 30
 # Service-owned load balancers (STS, Connect): their AZs fail over more slowly than the
 # NLB fleet's (AZ removals per unit of checker overload per second).
 SERVICE_LB_FAILOVER_RATE = 0.000006
@@ -378,6 +381,7 @@ MECHANISMS = [
             "backlog_per_s": 1,
             "drain_per_s": 4,
             "label": "Lambda's SQS polling subsystem",
+            "tick_s": SLOW_TICK_S,
         },
         "Known (AWS): the SQS poller failed and did not recover by itself; restored 04:40; "
         "backlogs processed by 06:00. OURS: backlog in arbitrary units, drained 4× faster "
@@ -393,6 +397,7 @@ MECHANISMS = [
             "erode_per_s": 0.00007,
             "restore_when": {"service": "ec2-netmgr", "status": "healthy"},
             "restore_per_s": 0.00009,
+            "tick_s": SLOW_TICK_S,
         },
         "Known (AWS, unconfirmed): NLB health-check failures terminated Lambda's internal "
         "instances, leaving it under-scaled (07:04) until EC2 launches worked. OURS: 0.007%/s "
@@ -464,6 +469,7 @@ MECHANISMS = [
             "backlog_per_s": 1,
             "drain_per_s": ECS_DRAIN_PER_S,
             "label": "ECS/EKS/Fargate task launches and cluster scaling",
+            "tick_s": SLOW_TICK_S,
         },
         "Known (AWS): container launch failures and cluster-scaling delays while EC2 "
         "launches failed; ECS, EKS and Fargate recovered at 14:20, after EC2 (13:50). "
@@ -483,6 +489,7 @@ MECHANISMS = [
             "backlog_per_s": 1,
             "drain_per_s": 0.42,
             "label": "Redshift host-replacement workflows",
+            "tick_s": SLOW_TICK_S,
         },
         "Known (AWS): node credentials expired, host replacements waited on EC2 launches; "
         "backlog growth stopped 06:45; last clusters restored Oct 21 04:05. OURS: credentials "
