@@ -23,7 +23,9 @@ WAIT_MS = 20_000
 @pytest.fixture
 def page(django_user_model):
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
+        pytest.fail(
+            "Debian's chromium is not installed: run `make browser` (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     django_user_model.objects.create_superuser("author", "a@example.com", "author-pass-1")
