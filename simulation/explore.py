@@ -5,8 +5,8 @@ schedule of a small configuration can be enumerated (DAT453 says AWS later repro
 the race with TLA+; this is the same idea in a few dozen lines):
 
 - `planner`: create the next plan generation (up to `plans`);
-- `pick(E)`: Enactor E takes the newest plan and checks ONCE that it is newer than the
-  plan active on the first endpoint (if not, E finishes without a pass);
+- `pick(E)`: Enactor E takes the newest plan up if it is newer than the last plan any
+  Enactor took up — the check, done ONCE (if not, E finishes without a pass);
 - `apply(E, i)`: one transaction on endpoint i: fails (E blocked) if the endpoint's
   current plan or E's plan was deleted; with `version_check=per_write`, E first
   re-checks and stops if its plan is older than the endpoint's;
@@ -75,6 +75,7 @@ class ExploreConfig:
 @dataclass
 class State:
     newest: int
+    claimed: int
     plans: set[int]
     records: list[int]
     pc: list[str]  # idle | apply | cleanup | done
@@ -84,6 +85,7 @@ class State:
     def copy(self) -> State:
         return State(
             self.newest,
+            self.claimed,
             set(self.plans),
             list(self.records),
             list(self.pc),
@@ -124,6 +126,7 @@ class Report:
 def explore(config: ExploreConfig) -> Report:
     report = Report(config)
     start = State(
+        1,
         1,
         {1},
         [1] * config.endpoints,
@@ -178,11 +181,12 @@ def _step(config: ExploreConfig, s: State, step: Step) -> str:
 
 
 def _pick(s: State, e: int) -> str:
-    if s.newest <= s.records[0]:
+    if s.newest <= s.claimed:
         s.pc[e] = "done"
-        return f"Enactor {_name(e)}: plan {s.newest} is not newer than active, nothing to do"
+        return f"Enactor {_name(e)}: plan {s.newest} was already taken up, nothing to do"
+    previous, s.claimed = s.claimed, s.newest
     s.plan[e], s.index[e], s.pc[e] = s.newest, 0, "apply"
-    return f"Enactor {_name(e)} picks plan {s.newest} (checked once: newer than {s.records[0]})"
+    return f"Enactor {_name(e)} picks plan {s.newest} (checked once: newer than {previous})"
 
 
 def _apply(config: ExploreConfig, s: State, e: int, i: int) -> str:

@@ -1,39 +1,58 @@
 """dns_automation — a Planner and N Enactors keeping DNS records on the newest plan.
 
 Models DynamoDB's DNS management (AWS post-event summary, 2025-10-23): the Planner
-emits a new plan *generation* every `planner_interval_s`; each Enactor (one per AZ)
-polls for the newest plan, checks ONCE that it is newer than the plan active on the
-first endpoint, then applies it endpoint by endpoint, each write a Route 53-style
-transaction under a per-endpoint lock (contention ⇒ retry). A transaction replaces the
-*current* plan with the new one, so it needs both plans to exist. After a finished pass
-the Enactor runs clean-up, deleting plans more than `cleanup_age_generations` older
-than the one it applied. A record whose plan was deleted has no addresses ("EMPTY").
+emits a new plan *generation* every `planner_interval_s`; idle Enactors (one per AZ)
+look for it at a random point of their `poll_interval_s`. The first to find a plan
+newer than the last plan any Enactor took up takes it up — that is the check, done
+ONCE — and applies it endpoint by endpoint, each write a Route 53-style transaction
+under a per-endpoint lock (busy ⇒ retry after `retry_backoff_s`). A transaction
+replaces the *current* plan with the new one, so it needs both plans to exist. After
+a finished pass the Enactor runs clean-up, deleting plans more than
+`cleanup_age_generations` older than the one it applied. A record whose plan was
+deleted has no addresses ("EMPTY").
 
 Enactor state machine:
 
-    idle --poll: newest plan newer than active?--> checking --yes--> locking(ep)
-      ^                                              |no               |  lock busy
-      |                                              v                 v  -> retry
-      +---------------- cleanup <-- done <-- applying(ep) --next ep--> locking(ep+1)
-      |                                        | active plan missing
-      +---------------- blocked <--------------+ (inconsistent; retried on next poll)
+    idle --new plan, newer than the last taken up?--yes--> locking(ep) --lock busy--> retry
+      ^                                                        |                  |
+      |                                                        v                  v
+      +--- cleanup <-- done <-- applying(ep) <-----------------+------------------+
+      |                            | next ep: locking(ep+1)
+      +--- blocked <---------------+ current or own plan missing (inconsistent state)
+    slowed (fault): locking(ep) --lock_delay_s--> waiting(ep) --another Enactor's
+                                                   transaction on ep ends--> applying(ep)
 
-The race (no script needed): a slowed Enactor (fault `enactor_delay`) holds an old plan
-while the Planner moves on; a fast Enactor applies a newer plan and starts clean-up; the
-slow one's stale write lands between the fast one's write and its clean-up; clean-up
-deletes the now-active old plan ⇒ the record is EMPTY, and every later transaction on
-that endpoint fails (its current plan is gone) until an operator restores the records.
+Contention (fault `enactor_delay`): a slowed Enactor's lock request takes
+`lock_delay_s` and is then served behind the other Enactors' writes: it gets the lock
+handed over when another Enactor next finishes a transaction on that endpoint (or when
+the slowdown ends, if nobody comes). Our reading of "unusually high delays" (AWS) and
+"the delay was in acquiring the lock" (DAT453 talk); AWS gives no mechanism.
+
+The race (no script needed): the slowed Enactor holds an old plan while the Planner
+moves on; a fast Enactor applies a plan more than `cleanup_age_generations` newer;
+right after its write on the first endpoint the slow one's stale write lands there;
+the fast one's clean-up then deletes the now-active old plan ⇒ the record is EMPTY,
+and every later transaction on that endpoint fails (its current plan is gone) until an
+operator restores the records. Nobody repairs the stale record in between, because
+no Enactor takes up a plan that has already been taken up.
 
 Fix switches: `version_check=per_write` re-checks staleness before every write;
 `cleanup_protects_active=true` never deletes a plan that is active on any endpoint.
 
-Params (AWS published none of these numbers; ours are chosen so a normal pass takes a
-few seconds and "many generations" means ≥ 5):
-- enactors (count), endpoints (names, applied in order), planner_interval_s (s),
-  poll_interval_s (s), lock_s (s, normal lock acquisition), apply_s (s per transaction),
-  retry_backoff_s (s), cleanup_delay_s (s from pass end to deletions),
-  cleanup_age_generations (generations), initial_generation, version_check, cleanup_protects_active.
-Fault `enactor_delay`: {enactor, lock_delay_s (s per lock attempt), duration_s (s)}.
+Run time: polls that cannot take a plan up are not simulated (the first poller of a
+generation claims it; later polls would find nothing), and a routine pass is narrated
+as one `enactor.apply` event when its clean-up runs; `enactor.pick`,
+`enactor.overwrite`, `enactor.lock_busy`, `enactor.blocked`, `enactor.stale_skip`,
+`dns.record_empty`, `dns.restored` are emitted as they happen, and `cleanup.delete`
+only when a clean-up deletes a plan that is active on some endpoint.
+
+Params (AWS published none of these numbers): enactors (count), endpoints (names,
+applied in order), planner_interval_s (s), poll_interval_s (s), lock_s (s, normal
+lock acquisition), apply_s (s per transaction), retry_backoff_s (s), cleanup_delay_s
+(s from pass end to deletions), cleanup_age_generations (generations),
+initial_generation, version_check, cleanup_protects_active.
+Fault `enactor_delay`: {enactor, lock_delay_s (s per lock request), duration_s (s),
+jitter (share)}.
 Action `restore_records`: operators write the newest plan to every endpoint.
 
 Signals: `<id>.answer` — 1.0 while the first endpoint's record has addresses, else 0.0.
