@@ -39,6 +39,7 @@ def main() -> int:
         return 1
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stop)
+    _die_with_parent()  # `make` killed with SIGTERM: we get SIGTERM too and stop the children
     stack = Stack(state_dir=state_dir, log_dir=None)
     try:
         if not os.environ.get("REDIS_URL"):
