@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from outage_replay.devstack import BASE_DIR, Stack, port_is_free
+from outage_replay.devstack import BASE_DIR, Stack, _die_with_parent, port_is_free
 
 
 class Stop(Exception):
