@@ -89,6 +89,7 @@ class Enactor:
     token: int = 0
     waiting: str | None = None
     written: list[str] = field(default_factory=list)
+    took_over: int | None = None
 
     @property
     def actor(self) -> str:
@@ -105,6 +106,14 @@ class DnsAutomation(Mechanism):
         "enactors": Param("int", 3, "", "independent Enactors (one per AZ)", 1, 26),
         "endpoints": Param("str_list", ENDPOINTS, "", "endpoints, applied in this order", 1),
         "planner_interval_s": Param("float", 10.0, "s", "time between plan generations", 0.1, 3600),
+        "planner_offset_s": Param(
+            "float",
+            0.0,
+            "s",
+            "the Planner's phase: first plan this long after one interval",
+            0,
+            3600,
+        ),
         "poll_interval_s": Param("float", 2.0, "s", "Enactor poll period", 0.1, 3600),
         "lock_s": Param("float", 0.2, "s", "normal lock acquisition time", 0.0, 600),
         "apply_s": Param("float", 1.5, "s", "one endpoint transaction", 0.01, 600),
@@ -180,7 +189,8 @@ class DnsAutomation(Mechanism):
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         self.world.publish(self.signal_name("answer"), 1.0)
-        self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
+        first_s = self.params["planner_interval_s"] + self.params["planner_offset_s"]
+        self.engine.after(self._ms(first_s), self._plan)
         for enactor in self.enactors:
             enactor.seen = self.generation
 
@@ -237,16 +247,27 @@ class DnsAutomation(Mechanism):
         if newest > active:
             self.claimed = newest
             enactor.plan, enactor.index, enactor.state = newest, 0, "locking"
+            enactor.took_over = active
             self._changed()
-            self.world.emit(
-                enactor.actor,
-                "enactor.pick",
-                f"Enactor {enactor.name.upper()} picks plan-{newest} (newer than "
-                f"plan-{active}, the last one taken up: check passed once)",
-                None,
-                {"enactor": enactor.name, "plan": newest, "active": active},
-            )
+            if self.engine.now_ms < enactor.delay_until_ms:
+                self._narrate_pick(enactor)
             self._try_lock(enactor)
+
+    def _narrate_pick(self, enactor: Enactor) -> None:
+        """The take-up, narrated at once for a slowed Enactor (a routine pass is
+        narrated as a whole when it ends)."""
+        if enactor.took_over is None:
+            return
+        plan, active = enactor.plan, enactor.took_over
+        enactor.took_over = None
+        self.world.emit(
+            enactor.actor,
+            "enactor.pick",
+            f"Enactor {enactor.name.upper()} picks plan-{plan} (newer than "
+            f"plan-{active}, the last one taken up: check passed once)",
+            None,
+            {"enactor": enactor.name, "plan": plan, "active": active},
+        )
 
     # -- applying --------------------------------------------------------------
     def _try_lock(self, enactor: Enactor) -> None:
@@ -351,6 +372,7 @@ class DnsAutomation(Mechanism):
         enactor.blocked = False
         self._changed()
         if plan < previous:
+            self._narrate_pick(enactor)
             self.world.emit(
                 enactor.actor,
                 "enactor.overwrite",
@@ -377,10 +399,13 @@ class DnsAutomation(Mechanism):
     def _narrate_writes(self, enactor: Enactor, plan: int, cleaned: str = "") -> None:
         """One event per pass for the routine writes (stale writes have their own)."""
         if enactor.written:
+            took = enactor.took_over
+            checked = "" if took is None else f" (newer than plan-{took}: checked once)"
+            enactor.took_over = None
             self.world.emit(
                 enactor.actor,
                 "enactor.apply",
-                f"Enactor {enactor.name.upper()} applied plan-{plan} to "
+                f"Enactor {enactor.name.upper()} took up plan-{plan}{checked}, applied it to "
                 + ", ".join(enactor.written)
                 + cleaned,
                 None,
@@ -395,6 +420,7 @@ class DnsAutomation(Mechanism):
         )
 
     def _abandon(self, enactor: Enactor, endpoint: str, plan: int, current: int) -> None:
+        self._narrate_pick(enactor)
         self.world.emit(
             enactor.actor,
             "enactor.stale_skip",
@@ -407,6 +433,7 @@ class DnsAutomation(Mechanism):
 
     def _blocked(self, enactor: Enactor, endpoint: str, plan: int, current: int) -> None:
         if not enactor.blocked:
+            self._narrate_pick(enactor)
             missing = current if current not in self.plans else plan
             self.world.emit(
                 enactor.actor,
@@ -421,6 +448,7 @@ class DnsAutomation(Mechanism):
 
     def _idle(self, enactor: Enactor, state: str = "idle") -> None:
         self._narrate_writes(enactor, enactor.plan or 0)
+        enactor.took_over = None
         enactor.plan, enactor.index, enactor.state = None, None, state
         self._changed()
         if self.generation > enactor.seen:

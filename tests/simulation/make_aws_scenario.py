@@ -246,6 +246,7 @@ MECHANISMS = [
             "enactors": 3,
             "endpoints": ["regional", "fips", "ipv6", "account"],
             "planner_interval_s": 30,
+            "planner_offset_s": 5,
             "poll_interval_s": 2,
             "lock_s": 0.2,
             "apply_s": 0.5,
@@ -259,7 +260,9 @@ MECHANISMS = [
         "account-specific, a once-per-pass staleness check, clean-up of much older "
         "generations. OURS (AWS published none): a plan every 30 s, Enactors poll every 2 s "
         "and take up a plan only if it is newer than the last plan any Enactor took up (our "
-        "reading of 'newer than the previously applied plan'), 0.5 s per Route 53 "
+        "reading of 'newer than the previously applied plan'), the Planner's phase 5 s off "
+        "the frame grid (arbitrary; a plan and its pass then show up in one frame), 0.5 s per "
+        "Route 53 "
         "transaction (a pass 'typically completes rapidly': about 2.5 s), clean-up of plans "
         "more than 2 generations (60 s) older, 1 s after a pass. A finer Planner period "
         "only costs run time.",
