@@ -57,6 +57,7 @@ class World:
             MECHANISM_TYPES[m.type](m, self) for m in spec.mechanisms
         ]
         self.by_id = {m.id: m for m in self.mechanisms}
+        self._samplers = [(m.id, m, m.state_key) for m in self.mechanisms]
         self._plan = [(sid, tuple(self.deps_of.get(sid, ()))) for sid in self.order]
         self._dependents: dict[str, list[tuple[str, int]]] = {}
         for dep in spec.dependencies:
@@ -70,6 +71,7 @@ class World:
         self._touched: set[str] = set()
         self.metrics_by_mechanism: dict[str, dict[str, Any]] = {}
         self.metrics_fresh: dict[str, dict[str, Any]] = {}
+        self._metric_names: dict[str, tuple[str, str]] = {}
 
     # -- World protocol used by mechanisms ----------------------------------
     def emit(
@@ -92,8 +94,11 @@ class World:
         return self.errors[service_id]
 
     def metric(self, name: str) -> Any:
-        mechanism, _, key = name.partition(".")
-        return self.metrics_by_mechanism.get(mechanism, {}).get(key)
+        split = self._metric_names.get(name)
+        if split is None:
+            mechanism, _, key = name.partition(".")
+            split = self._metric_names[name] = (mechanism, key)
+        return self.metrics_by_mechanism.get(split[0], {}).get(split[1])
 
     def fired(self, intervention_id: str) -> bool:
         return intervention_id in self.fired_ms
@@ -191,9 +196,8 @@ class World:
         contributions, metrics = self._contribution_cache, self._metrics_cache
         fresh: dict[str, dict[str, Any]] = {}
         touched: set[str] = set()
-        for mechanism in self.mechanisms:
-            key = mechanism.state_key()
-            mid = mechanism.id
+        for mid, mechanism, state_key in self._samplers:
+            key = state_key()
             cached = contributions.get(mid)
             if key is not None and cached is not None and cached[0] == key:
                 continue
