@@ -6,6 +6,10 @@ depends on how Python orders callables. Randomness comes only from the one
 `random.Random` handed in by the caller. There is no wall clock here: `run_until` polls
 an optional `should_stop()` every few thousand events and the caller decides.
 
+`every(period_ms, fn)` runs `fn` periodically; callbacks registered at the same time
+with the same period and priority share one heap entry (fleets of fluid models tick
+together), in registration order — the order separate entries would have had.
+
 Every notable step is recorded with `emit` as a frozen `TraceEvent` (t_ms, seq, actor,
 kind, data, plus the service it concerns and a human sentence for narration).
 """
