@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import random
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -163,23 +164,69 @@ class ReplayConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _poll(self) -> None:
-        """While the run computes, look at the database now and then (lost announcements)."""
+        """While the run computes, look at it now and then (lost announcements).
+
+        The look is shared: every viewer of the run in this process reads the same
+        status row, fetched at most once per half `POLL_S`; only a viewer that is behind
+        what is stored (or sees the run end) goes to the database for chunks.
+        """
         try:
             while not self.finished:
                 await asyncio.sleep(POLL_S * random.uniform(0.8, 1.2))
-                run = await database_sync_to_async(selectors.run_refresh)(run_id=self.run_id)
-                if run is None:
+                state = await run_states.get(self.run_id, max_age_s=POLL_S / 2)
+                if state is None:
                     return
+                terminal = state["status"] in TERMINAL_STATUSES
+                if not terminal and state["stored_seq_to"] <= self.last_seq_to:
+                    continue
                 async with self._lock:
                     await self._catch_up()
-                    if run.status in TERMINAL_STATUSES:
-                        await self._send_status(selectors.run_status_event(run=run))
-                if run.status in TERMINAL_STATUSES:
+                    if terminal:
+                        await self._send_status(state)
+                if terminal:
                     await self._finish()
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket went away under us: nothing left to do
             logger.debug("poller of run %s stopped", self.run_id, exc_info=True)
+
+
+class RunStates:
+    """Runs' status rows shared by this process's viewers: one query per run per period.
+
+    Two hundred viewers polling a run each on their own were 40 queries a second through
+    the one database thread, in the way of the chunk loads of the live tail.
+    """
+
+    MAX_ITEMS = 1024
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._inflight: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+
+    async def get(self, run_id: str, *, max_age_s: float) -> dict[str, Any] | None:
+        hit = self._items.get(run_id)
+        if hit is not None and time.monotonic() - hit[0] < max_age_s:
+            return hit[1]
+        loop = asyncio.get_running_loop()
+        fetch = self._inflight.get(run_id)
+        if fetch is None or fetch.get_loop() is not loop:  # (tests: one loop per test)
+            fetch = loop.create_task(self._fetch(run_id))
+            self._inflight[run_id] = fetch
+        return await asyncio.shield(fetch)
+
+    async def _fetch(self, run_id: str) -> dict[str, Any] | None:
+        try:
+            state = await database_sync_to_async(selectors.run_status_get)(run_id=run_id)
+        finally:
+            self._inflight.pop(run_id, None)
+        if len(self._items) >= self.MAX_ITEMS:
+            self._items.clear()
+        self._items[run_id] = (time.monotonic(), state)
+        return state
+
+
+run_states = RunStates()
 
 
 def _after_seq(query: dict[str, list[str]]) -> int | None:

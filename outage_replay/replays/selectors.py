@@ -95,6 +95,13 @@ def run_refresh(*, run_id: uuid.UUID | str) -> Run | None:
     return Run.objects.filter(pk=run_id).first()
 
 
+def run_status_get(*, run_id: uuid.UUID | str) -> dict[str, Any] | None:
+    """The run's status event fields only (a viewer's periodic look; no spec, no summary)."""
+    return (
+        Run.objects.filter(pk=run_id).values("status", "progress", "error", "stored_seq_to").first()
+    )
+
+
 def chunks_overlapping(
     *, run: Run, from_seq: int, to_seq: int | None, limit: int = MAX_CHUNKS_PER_RESPONSE
 ) -> QuerySet[RunChunk]:
