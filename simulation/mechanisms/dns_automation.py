@@ -138,10 +138,16 @@ class DnsAutomation(Mechanism):
         "enactor_delay": {
             "enactor": Param("str", "a", "", "which Enactor is slowed (a, b, c, …)"),
             "lock_delay_s": Param(
-                "float", 75.0, "s", "time per lock attempt while slowed", 0, 86400
+                "float",
+                55.0,
+                "s",
+                "time per lock request while slowed (default: 5.5 default Planner periods, so "
+                "the held plan ages just past the default clean-up threshold)",
+                0,
+                86400,
             ),
             "duration_s": Param("float", 300.0, "s", "how long the slowdown lasts", 0, 86400),
-            "jitter": Param("float", 0.25, "fraction", "each attempt varies ± this share", 0, 1),
+            "jitter": Param("float", 0.05, "fraction", "each request varies ± this share", 0, 1),
         }
     }
     ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"restore_records": {}}
