@@ -1,17 +1,26 @@
 """Replay player cost in Debian's Chromium, against a running stack.
 
     .venv/bin/python bench/player_frame_cost.py [--base-url http://127.0.0.1:8000]
-        [--run RUN_ID] [--scenario aws-us-east-1-2025-10-20] [--speed 3600]
+        [--run RUN_ID] [--scenario aws-us-east-1-2025-10-20] [--speed 3600] [--loads 7]
 
 Without --base-url it starts a private stack (bench/_runs_stack.py: temporary SQLite,
 Redis, a worker, daphne, the shipped library). Without --run it asks the API for the
 scenario's default run (reusing a finished one) and waits for it. It then opens
-/replay/<id>/ in a fresh browser context and prints:
+/replay/<id>/?t=0s --loads times, each in a fresh browser context (empty cache), and
+prints the median, min and max of (all from navigation start, window.__perf):
 
-- time to first rendered frame (performance.now() at the first render with data, i.e.
-  from navigation start) and to the whole run being loaded;
-- transferred bytes: HTTP (CDP encodedDataLength, all requests of the page) and the
-  WebSocket payloads, separately;
+- first rendered frame: the clock, swimlanes, race lane, narration and controls showing
+  the first frame's state *on screen* — the first task after the animation frame that
+  follows the first render() with data (`firstPaintMs`; `firstFrameMs` is when that
+  render() returned);
+- graph ready: the Cytoscape graph created and drawn (it is imported after the first
+  frame), and charts ready (uPlot, likewise);
+
+then, for the last load:
+- transferred bytes: HTTP (CDP encodedDataLength, all requests of the page, including
+  the libraries loaded after the first frame) and the WebSocket payloads, separately;
+  and what was transferred before the first frame (Resource Timing transferSize);
+- the time until the whole run is loaded;
 - frame cost while playing the whole run at --speed: the player's render() script time
   per animation frame (window.__perf, p50/p95/max) and all requestAnimationFrame script
   in that frame (render + Cytoscape's and uPlot's own redraws), measured by wrapping
@@ -82,6 +91,7 @@ def main() -> None:
     ap.add_argument("--speed", type=int, default=3600)
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=800)
+    ap.add_argument("--loads", type=int, default=7, help="page loads for the startup times")
     args = ap.parse_args()
     stack = None
     if args.base_url:
@@ -98,13 +108,52 @@ def main() -> None:
             stack.stop()
 
 
+STARTUP = """() => new Promise((resolve, reject) => {
+  const until = performance.now() + 60000;
+  const done = () => {
+    const p = window.__perf;
+    if (p && p.firstPaintMs !== null && p.graphReadyMs !== null && p.chartsReadyMs !== null) {
+      const early = performance.getEntriesByType("resource")
+        .filter((r) => r.responseEnd <= p.firstPaintMs);
+      const nav = performance.getEntriesByType("navigation")[0];
+      resolve({first: p.firstPaintMs, rendered: p.firstFrameMs, graph: p.graphReadyMs,
+               charts: p.chartsReadyMs, module: p.moduleMs, views: p.viewsMs,
+               earlyBytes: early.reduce((n, r) => n + r.transferSize, nav.transferSize),
+               earlyRequests: early.length + 1});
+    } else if (performance.now() > until) reject(new Error(JSON.stringify(p)));
+    else setTimeout(done, 20);
+  };
+  done();
+})"""
+
+
+def startup_sample(browser: object, args: argparse.Namespace, url: str) -> dict:
+    context = browser.new_context(viewport={"width": args.width, "height": args.height})
+    page = context.new_page()
+    page.goto(url)
+    sample = page.evaluate(STARTUP)
+    context.close()
+    return sample
+
+
+def spread(samples: list[dict], key: str) -> str:
+    values = [s[key] for s in samples]
+    return (
+        f"median {statistics.median(values):.0f} ms (min {min(values):.0f}, "
+        f"max {max(values):.0f}, n={len(values)})"
+    )
+
+
 def measure(args: argparse.Namespace, base: str) -> None:
     run_id = args.run or find_run(base, args.scenario)
+    url = f"{base}/replay/{run_id}/?t=0s"  # a moment: no autoplay
 
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        startup_sample(browser, args, url)  # warm-up: the server's first page, disk caches
+        samples = [startup_sample(browser, args, url) for _ in range(max(1, args.loads - 1))]
         context = browser.new_context(viewport={"width": args.width, "height": args.height})
         context.add_init_script(RAF_PATCH)
         page = context.new_page()
@@ -124,12 +173,12 @@ def measure(args: argparse.Namespace, base: str) -> None:
 
         cdp.on("Network.loadingFinished", loaded)
         cdp.on("Network.webSocketFrameReceived", ws_frame)
-        page.goto(f"{base}/replay/{run_id}/?t=0s")  # a moment: no autoplay
-        page.wait_for_function("() => window.__perf && window.__perf.firstFrameMs !== null")
-        first_ms = page.evaluate("() => window.__perf.firstFrameMs")
+        page.goto(url)
+        samples.append(page.evaluate(STARTUP))
         marks = page.evaluate(
-            "() => ({module: __perf.moduleMs, views: __perf.viewsMs, wsOpen: __perf.wsOpenMs, "
-            "firstMessage: __perf.firstMessageMs, firstChunk: __perf.firstDataMs})"
+            "() => ({module: __perf.moduleMs, views: __perf.viewsMs, "
+            "'first render()': __perf.firstFrameMs, wsOpen: __perf.wsOpenMs, "
+            "firstMessage: __perf.firstMessageMs})"
         )
         page.wait_for_function(
             "() => window.__replay.timeline.coveredTo >= window.__replay.timeline.framesTotal - 1"
@@ -163,13 +212,18 @@ def measure(args: argparse.Namespace, base: str) -> None:
         raf = page.evaluate("() => [...window.__rafFrames.values()]")
         browser.close()
 
+    last = samples[-1]
     print(f"run {run_id} at {base}, viewport {args.width}x{args.height}")
-    print(f"time to first rendered frame: {first_ms:.0f} ms (from navigation start)")
-    print("  " + ", ".join(f"{k} {v:.0f} ms" for k, v in marks.items() if v is not None))
-    print(f"whole run loaded:             {all_loaded_ms:.0f} ms")
+    print("from navigation start, fresh browser context each load:")
+    print(f"  first rendered frame on screen: {spread(samples, 'first')}")
+    print(f"  graph ready:                    {spread(samples, 'graph')}")
+    print(f"  charts ready:                   {spread(samples, 'charts')}")
+    print("  last load: " + ", ".join(f"{k} {v:.0f}" for k, v in marks.items() if v is not None))
+    print(f"  whole run loaded (last load):   {all_loaded_ms:.0f} ms")
     print(
-        f"transferred: HTTP {http_bytes / 1024:.0f} KiB in {sizes['requests']} requests; "
-        f"WebSocket payloads {ws_bytes / 1024 / 1024:.1f} MiB"
+        f"transferred: HTTP {http_bytes / 1024:.0f} KiB in {sizes['requests']} requests "
+        f"({last['earlyBytes'] / 1024:.0f} KiB in {last['earlyRequests']} before the first "
+        f"frame); WebSocket payloads {ws_bytes / 1024 / 1024:.1f} MiB"
     )
     print(f"playback at {args.speed}×: {len(render)} frames")
     r50, r95 = pct(render, 0.5), pct(render, 0.95)

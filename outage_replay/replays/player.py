@@ -1,9 +1,12 @@
 """The replay player page: `/replay/<run_id>/`.
 
 The page is one ES module (`static/js/replay/main.js`); this view only hands it the run's
-meta (the same object `GET /api/runs/<id>/` returns) through `json_script`, so the first
-frame can be drawn without waiting for a round trip. Frames come over the WebSocket
-(`ws/runs/<id>/`) and, for gaps, over `GET /api/runs/<id>/frames`.
+meta (the same object `GET /api/runs/<id>/` returns) and the first stored chunk through
+`json_script`, so the first frame can be drawn without waiting for a round trip. Frames
+come over the WebSocket (`ws/runs/<id>/`) and, for gaps, over `GET /api/runs/<id>/frames`.
+
+Only the modules the first frame needs (`FIRST_FRAME_MODULES`) are preloaded; the graph
+(Cytoscape + dagre) and the charts (uPlot) are imported once that frame is on screen.
 
 Share links: `/replay/<id>/?t=[Nd]HH:MM:SS&focus=<service id>`, where the time is the
 wall-clock time in the scenario's time zone on day N after the scenario's start date
@@ -26,12 +29,17 @@ IMPORTS = {
     "cytoscape": "vendor/cytoscape/cytoscape.esm.min.mjs",
     "cytoscape-dagre": "vendor/cytoscape-dagre/dist/cytoscape-dagre.min.mjs",
 }
-MODULES = [
+# The static import graph of main.js: everything the first frame is drawn with.
+FIRST_FRAME_MODULES = [
     "js/replay/main.js", "js/replay/timeline.js", "js/replay/clock.js", "js/replay/socket.js",
-    "js/replay/graph.js", "js/replay/swimlanes.js", "js/replay/race.js", "js/replay/charts.js",
+    "js/replay/swimlanes.js", "js/replay/race.js", "js/replay/charts.js",
     "js/replay/narration.js", "js/replay/details.js", "js/replay/announce.js",
     "js/replay/controls.js", "js/replay/dom.js", "js/replay/milestones.js",
 ]  # fmt: skip
+# Loaded after the first frame (main.js: loadGraph imports graph.js and the import map's
+# libraries; loadCharts adds these two).
+UPLOT_JS = "vendor/uplot/uPlot.iife.min.js"
+UPLOT_CSS = "vendor/uplot/uPlot.min.css"
 DESCRIPTION_CHARS = 280
 
 
@@ -78,7 +86,7 @@ def player_context(
         "og_url": request.build_absolute_uri(request.path),
         "scenario_url": f"/s/{slug}/" if slug else "",
         "import_map": import_map(),
-        "module_urls": [static(p) for p in (*IMPORTS.values(), *MODULES)],
+        "module_urls": [static(p) for p in FIRST_FRAME_MODULES],
         "run_meta": meta,
         "first_chunk": first_chunk,
         "run_config": {
@@ -88,6 +96,8 @@ def player_context(
             "ws_url": f"/ws/runs/{run_id}/",
             "replay_url": f"/replay/{run_id}/",
             "key": key,
+            "uplot_js": static(UPLOT_JS),
+            "uplot_css": static(UPLOT_CSS),
         },
     }
 

@@ -1,21 +1,28 @@
 // The replay player: initSocket → handleMessage → render(state).
 // One playhead (app.t, ms from the scenario start) drives every view; rendering is a
 // function of (timeline, playhead) and runs at most once per animation frame.
+//
+// First frame first: the clock, swimlanes, race lane, narration and controls are plain
+// DOM/canvas and are drawn from the chunk embedded in the page. The graph (Cytoscape +
+// dagre, ~480 KB of script) and the charts (uPlot) are loaded after that frame is on
+// screen, so they never delay it (docs/PERFORMANCE.md, "Player").
 
 import { Timeline, STATUSES } from "./timeline.js";
 import { makeClock } from "./clock.js";
 import { api, initSocket } from "./socket.js";
-import { createGraph } from "./graph.js";
 import { createSwimlanes } from "./swimlanes.js";
 import { createRace, findDnsMechanism } from "./race.js";
-import { chartPlan, createCharts } from "./charts.js";
+import { chartPlan, createCharts } from "./charts.js";  // no uPlot import: it is window.uPlot
 import { createNarration } from "./narration.js";
 import { createDetails } from "./details.js";
 import { createAnnouncer } from "./announce.js";
 import { createControls } from "./controls.js";
 import { prefersReducedMotion } from "./dom.js";
 
-const perf = (window.__perf = { frames: [], parts: {}, firstFrameMs: null, firstDataMs: null, moduleMs: performance.now(), chunks: 0 });
+const perf = (window.__perf = {
+  frames: [], parts: {}, firstFrameMs: null, firstPaintMs: null, graphReadyMs: null, chartsReadyMs: null,
+  firstDataMs: null, moduleMs: performance.now(), chunks: 0,
+});
 const config = JSON.parse(document.getElementById("replay-config").textContent);
 const meta = JSON.parse(document.getElementById("replay-meta").textContent);
 const spec = meta.spec;
@@ -53,10 +60,10 @@ const select = (id) => {
   invalidate();
 };
 const announcer = createAnnouncer($("announcer"));
-const graph = createGraph($("graph"), spec, { onSelect: select });
+// Replaced by the Cytoscape graph once it is loaded (loadGraph, after the first frame).
+let graph = { update() {}, select() {} };
 const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [] });
 const race = createRace($("race"), { mech: findDnsMechanism(spec), clock, onSeek: seek, spec });
-// Charts sit below the first screenful: built right after the first frame is drawn.
 let charts = { update() {} };
 const narration = createNarration($("narration"), { spec, timeline, clock, onSeek: seek, reducedMotion: prefersReducedMotion });
 const details = createDetails($("details"), { spec, timeline, clock, onSelect: select, onSeek: seek });
@@ -69,6 +76,7 @@ function invalidate() { if (!raf) raf = requestAnimationFrame(tick); }
 
 function tick(now) {
   raf = 0;
+  narration.scroll();  // reads layout left clean by the last frame, before this frame writes
   const dt = Math.min(now - (lastNow || now), 100);
   lastNow = now;
   if (app.playing) controls.advance(dt);
@@ -90,12 +98,73 @@ function render() {
   charts.update(view); mark("charts");
   details.update(view); mark("details");
   const item = narration.update(view); mark("narration");
+  if (item) invalidate();  // the next frame scrolls it into view (narration.scroll)
   controls.update(view); mark("controls");
   if (state) announceChanges(state, item);
   const dt = performance.now() - t0;
   if (state) {
-    if (perf.firstFrameMs === null) perf.firstFrameMs = performance.now();
+    if (perf.firstFrameMs === null) firstFrameDrawn();
     if (perf.frames.length < 20000) perf.frames.push(dt);
+  }
+}
+
+// -- after the first frame -------------------------------------------------------------
+/** Run fn once the frame being prepared has been painted (rAF, then a task after it). */
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
+function firstFrameDrawn() {
+  perf.firstFrameMs = performance.now();
+  afterPaint(() => {
+    perf.firstPaintMs = performance.now();
+    loadLibraries();
+  });
+}
+
+let librariesRequested = false;
+function loadLibraries() {
+  if (librariesRequested) return;
+  librariesRequested = true;
+  loadCharts(loadGraph());
+}
+
+async function loadGraph() {
+  const el = $("graph");
+  try {
+    // graph.js's own imports, requested alongside it rather than after it has arrived.
+    const [{ createGraph }] = await Promise.all([import("./graph.js"), import("cytoscape"), import("cytoscape-dagre")]);
+    el.querySelector(".graph-loading")?.remove();
+    graph = createGraph(el, spec, { onSelect: select });
+    graph.select(app.selected);
+    invalidate();
+    await new Promise((resolve) => afterPaint(resolve));
+    perf.graphReadyMs = performance.now();
+  } catch (err) {
+    console.warn("graph failed to load", err);
+    el.querySelector(".graph-loading")?.replaceChildren("The graph could not be loaded; the list of services under Swimlanes has the same information.");
+  }
+}
+
+function loadAsset(tag, attrs) {
+  return new Promise((resolve, reject) => {
+    const el = Object.assign(document.createElement(tag), attrs, { onload: resolve, onerror: () => reject(new Error(`${attrs.src || attrs.href} failed to load`)) });
+    document.head.append(el);
+  });
+}
+
+/** uPlot is fetched at once but the charts, mostly below the first screenful, are built
+ * after the graph (`graphLoaded`): the two would otherwise share the main thread. */
+async function loadCharts(graphLoaded) {
+  if (!plan.charts.length) { $("charts").closest("section").hidden = true; perf.chartsReadyMs = performance.now(); return; }
+  try {
+    // uPlot's minified build ships as an IIFE only: it sets window.uPlot.
+    await Promise.all([loadAsset("script", { src: config.uplot_js }), loadAsset("link", { rel: "stylesheet", href: config.uplot_css }), graphLoaded]);
+    charts = createCharts($("charts"), { plan, timeline, clock, onSeek: seek });
+    invalidate();
+    afterPaint(() => { perf.chartsReadyMs = performance.now(); });
+  } catch (err) {
+    console.warn("charts failed to load", err);
   }
 }
 
@@ -186,21 +255,16 @@ async function poll() {
 }
 
 controls.applyUrl();
-// The chunk under the playhead comes at once over HTTP, in parallel with the socket's
-// stream (which starts at the beginning and may take a moment to be accepted).
-if (timeline.storedSeqTo >= timeline.seqAt(app.t)) {
-  const s = timeline.seqAt(app.t);
-  fetchRange(s, s);
-}
 const firstChunk = JSON.parse(document.getElementById("replay-first-chunk").textContent);
 if (firstChunk) addChunk(firstChunk);
+// The chunk under the playhead, unless the page embeds it, comes at once over HTTP, in
+// parallel with the socket's stream (which starts at the beginning).
+const seqNow = timeline.seqAt(app.t);
+if (timeline.storedSeqTo >= seqNow && !timeline.hasFrame(seqNow)) fetchRange(seqNow, seqNow);
 handle = handleMessage;
 inbox.splice(0).forEach(handleMessage);
 render();
-setTimeout(() => {
-  charts = createCharts($("charts"), { plan, timeline, clock, onSeek: seek });
-  invalidate();
-}, 0);
 invalidate();
+afterPaint(loadLibraries);  // also when the page had no frame to draw yet
 window.__replay = { app, timeline, clock, seek, select, render };
 void STATUSES;

@@ -17,7 +17,7 @@ export function createNarration(list, { spec, timeline, clock, onSeek, reducedMo
   }));
   let items = [];        // sorted by t_ms: {t_ms, text, kind, actor?, service?, milestone?, el}
   const candidates = [], counts = new Map();
-  let lastCleanup = null, dirty = true, current = -1;
+  let lastCleanup = null, dirty = true, current = -1, pendingScroll = null;
 
   /** Called with each decoded chunk's events (outside rendering). */
   function addEvents(events) {
@@ -66,9 +66,19 @@ export function createNarration(list, { spec, timeline, clock, onSeek, reducedMo
     const el = items[idx].el;
     el.classList.add("current");
     el.setAttribute("aria-current", "true");
-    const top = el.offsetTop - list.clientHeight / 3;
-    list.scrollTo({ top: Math.max(0, top), behavior: reducedMotion() || view.playing ? "auto" : "smooth" });
+    pendingScroll = { el, smooth: !(reducedMotion() || view.playing) };
     return items[idx];
+  }
+
+  /** Keep the current item in view. Called at the start of the next animation frame, so
+   * measuring it does not force a layout between the writes of one render. */
+  function scroll() {
+    if (!pendingScroll) return;
+    const { el, smooth } = pendingScroll;
+    pendingScroll = null;
+    if (!el.isConnected) return;
+    const top = el.offsetTop - list.clientHeight / 3;
+    list.scrollTo({ top: Math.max(0, top), behavior: smooth ? "smooth" : "auto" });
   }
 
   /** Time of the next / previous narrated moment relative to tMs. */
@@ -79,5 +89,5 @@ export function createNarration(list, { spec, timeline, clock, onSeek, reducedMo
     return null;
   }
 
-  return { update, neighbour, addEvents, items: () => items };
+  return { update, scroll, neighbour, addEvents, items: () => items };
 }

@@ -68,6 +68,9 @@ export class Timeline {
 
   hasChunk(index) { return this.chunkIndexes.has(index); }
 
+  /** Whether frame `seq` is stored (its state can be drawn). */
+  hasFrame(seq) { return this._chunkFor(seq) !== null; }
+
   /** Decode one chunk. Idempotent; chunks may arrive in any order. */
   addChunk(chunk) {
     if (this.chunkIndexes.has(chunk.index)) return false;
