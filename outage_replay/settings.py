@@ -107,20 +107,17 @@ _celery_redis_url = (
     else REDIS_URL
 )
 
+# Redis pub/sub: one PUBLISH per announcement, fanned out inside each daphne process to
+# its viewers (the core layer made it one Redis message per viewer, each popped back one
+# at a time: 200 viewers waited on 200 round trips per chunk). Pub/sub has no storage:
+# what is published while a process is disconnected (a Redis restart) is lost, and a
+# slow viewer's notifications queue in its process. Both are fine here only because
+# announcements are notifications: the database holds every chunk, and a viewer heals
+# from it (its gap check, the consumer's periodic look at the run, a reconnect).
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {
-            # redis-py 8 times reads out after 5 s, exactly channels_redis's BZPOPMIN wait:
-            # an idle viewer's receive would then fail and drop its socket. Wait longer.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-            # A replay viewer that stalls should lose notifications, not block the worker:
-            # the database holds every chunk, so a dropped message is healed over HTTP.
-            "capacity": 500,
-            "expiry": 30,
-            "group_expiry": 3600,
-            "prefix": "outage-replay",
-        },
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "outage-replay"},
     }
 }
 
