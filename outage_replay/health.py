@@ -6,6 +6,7 @@ naming the part that failed.
 """
 
 import asyncio
+import contextlib
 import time
 import uuid
 
@@ -31,8 +32,15 @@ async def _channel_round_trip() -> None:
     layer = get_channel_layer()
     channel = await layer.new_channel("healthz.")
     token = uuid.uuid4().hex
-    await layer.send(channel, {"type": "healthz", "token": token})
-    message = await asyncio.wait_for(layer.receive(channel), CHANNEL_TIMEOUT_S)
+    try:
+        await layer.send(channel, {"type": "healthz", "token": token})
+        message = await asyncio.wait_for(layer.receive(channel), CHANNEL_TIMEOUT_S)
+    finally:
+        # The pub/sub layer unsubscribes a channel only when a receive on it is
+        # cancelled (its documented clean-up path; a timeout of 0 cancels before the
+        # receive starts, so 10 ms). Without this every check leaks a subscription.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), 0.01)
     if message.get("token") != token:
         raise RuntimeError("channel layer returned a different message")
 

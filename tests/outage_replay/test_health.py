@@ -40,3 +40,16 @@ def test_it_names_the_failing_part_when_no_worker_consumes(client, settings, mon
     body = response.json()
     assert body["failing"] == ["celery"]
     assert body["checks"]["database"]["ok"] and body["checks"]["channel_layer"]["ok"]
+
+
+def test_it_leaves_no_channel_subscription_behind(live_url):
+    import os
+
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    _get(f"{live_url}/healthz")  # warm: the layer's own connections are in place
+    before = len(client.pubsub_channels())
+    for _ in range(5):
+        assert _get(f"{live_url}/healthz")[0] == 200
+    assert len(client.pubsub_channels()) == before
