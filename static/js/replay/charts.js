@@ -56,6 +56,9 @@ export function createCharts(root, { plan, timeline, clock, onSeek }) {
   const colors = [cssVar("--c1", "#0072b2"), cssVar("--c2", "#d55e00")];
   const axisColor = cssVar("--muted", "#5b6573"), grid = cssVar("--grid", "#8883");
   const fmtVal = (u, v) => (v == null ? "—" : Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : String(Math.round(v * 10) / 10));
+  // Axis ticks get compact numbers (100K): a 52 px gutter clipped "100,000" to "0,000".
+  const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+  const axisVal = (u, v) => (v == null ? "" : Math.abs(v) >= 1000 ? compact.format(v) : fmtVal(u, v));
   const items = plan.charts.map((c) => {
     const holder = h("figure", { class: "chart" }, h("figcaption", {}, c.title));
     root.append(holder);
@@ -68,8 +71,8 @@ export function createCharts(root, { plan, timeline, clock, onSeek }) {
       axes: [
         { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, space: 60,
           values: (u, splits) => splits.map((v) => clock.info((v - startS) * 1000).short) },
-        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, size: 52, values: (u, vals) => vals.map((v) => fmtVal(u, v)) },
-        ...(twoScales ? [{ scale: "y2", side: 1, stroke: colors[1], grid: { show: false }, size: 52, values: (u, vals) => vals.map((v) => fmtVal(u, v)) }] : []),
+        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, size: 52, values: (u, vals) => vals.map((v) => axisVal(u, v)) },
+        ...(twoScales ? [{ scale: "y2", side: 1, stroke: colors[1], grid: { show: false }, size: 52, values: (u, vals) => vals.map((v) => axisVal(u, v)) }] : []),
       ],
       series: [
         { value: (u, v) => (v == null ? "—" : clock.info((v - startS) * 1000).time) },
