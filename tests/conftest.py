@@ -64,3 +64,26 @@ def live_stack(stack_env) -> Iterator[dict[str, object]]:
 @pytest.fixture
 def live_url(live_stack) -> str:
     return str(live_stack["base_url"])
+
+
+UNCONSUMED_QUEUE = "tests-without-a-worker"
+
+
+@pytest.fixture(autouse=True)
+def _runs_stay_off_the_live_worker(request, monkeypatch) -> None:
+    """A test without the live stack computes (or fakes) its runs in-process; once an
+    earlier test has started the session's live worker, that worker would otherwise pick
+    the same runs up from Redis and race the test. Such tests still enqueue for real, on
+    commit, but to a queue no worker consumes."""
+    if "live_stack" in request.fixturenames:
+        return
+    from django.db import transaction
+
+    from outage_replay.replays.tasks import simulate_run
+
+    def delay_on_commit(*args: object, **kwargs: object) -> None:
+        transaction.on_commit(
+            lambda: simulate_run.apply_async(args, kwargs, queue=UNCONSUMED_QUEUE)
+        )
+
+    monkeypatch.setattr(simulate_run, "delay_on_commit", delay_on_commit)

@@ -146,13 +146,8 @@ async def test_it_answers_a_malformed_message_with_an_error_and_stays(sent, erro
     await ws.disconnect()
 
 
-async def test_it_joins_a_live_run_without_gap_or_duplicate(monkeypatch):
+async def test_it_joins_a_live_run_without_gap_or_duplicate():
     """Stored before the join, announced twice, announced out of order, never announced."""
-    from outage_replay.replays import tasks
-
-    # This test plays the worker's part itself: keep a live worker that an earlier test
-    # in the session started from picking the run up and storing chunks of its own.
-    monkeypatch.setattr(tasks.simulate_run, "delay_on_commit", lambda *args, **kwargs: None)
 
     @database_sync_to_async
     def running_run() -> tuple[Run, list[dict[str, Any]]]:
