@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from simulation import LIMITS, ScenarioError
 
@@ -200,11 +200,8 @@ def validate_many(model_admin: Any, request: HttpRequest, scenarios: list[Scenar
 
 def replay_view(model_admin: Any, request: HttpRequest, scenario: Scenario) -> HttpResponse:
     run = run_latest_done(scenario=scenario)
-    if run is not None and getattr(run, "spec", None) == scenario.to_spec():
-        try:
-            return HttpResponseRedirect(reverse("replays:replay", kwargs={"run_id": run.pk}))
-        except NoReverseMatch:
-            pass
+    if run is not None and run.spec == scenario.to_spec():
+        return HttpResponseRedirect(reverse("replays:replay", kwargs={"run_id": run.pk}))
     ctx = _context(
         model_admin,
         request,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, QuerySet
 
 from .models import Scenario, Visibility
@@ -37,26 +36,19 @@ def scenario_list_public() -> QuerySet[Scenario]:
     )
 
 
-def _run_model() -> Any:
-    try:
-        return apps.get_model("replays", "Run")
-    except LookupError:
-        return None
-
-
 def run_latest_done(*, scenario: Scenario) -> Any:
-    """The latest finished run of this scenario, or None (also before replays exists)."""
-    run_model = _run_model()
-    if run_model is None:
-        return None
-    try:
-        return (
-            run_model.objects.filter(scenario=scenario, status="done")
-            .order_by("-finished_at")
-            .first()
-        )
-    except Exception:  # noqa: BLE001 - a missing table must not break the gallery
-        return None
+    """The latest finished run of this scenario, or None.
+
+    Only what a gallery card or a link needs: a run's frozen spec is ~100 KB.
+    """
+    from outage_replay.replays.models import Run
+
+    return (
+        Run.objects.filter(scenario=scenario, status="done")
+        .only("id", "scenario_id", "summary", "finished_at")
+        .order_by("-finished_at")
+        .first()
+    )
 
 
 STATUS_ORDER = ("healthy", "degraded", "recovering", "down")
