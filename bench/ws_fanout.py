@@ -129,9 +129,9 @@ def run_bench(base: str, pids: dict[str, int]) -> None:
         started = time.monotonic()
         for chunk in chunks:
             services._chunk_store(run=run, chunk=chunk, chunk_digest="bench")
-            sent_at[chunk["index"]] = time.monotonic()
+            sent_at[chunk.index] = time.monotonic()
             announce(run, chunk_event(chunk))
-            time.sleep(max(0.0, started + PACE_S * (chunk["index"] + 1) - time.monotonic()))
+            time.sleep(max(0.0, started + PACE_S * (chunk.index + 1) - time.monotonic()))
         services._run_finish(run=run, frame_digest="bench", summary={})
         out, _ = clients.communicate(timeout=600)
         wall = time.monotonic() - started
@@ -156,17 +156,16 @@ def profile(pid: int) -> subprocess.Popen:
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def precompute(run) -> list[dict]:
-    from outage_replay.replays.chunking import FIRST_FRAMES, regroup
+def precompute(run) -> list:
     from simulation import Simulation, parse_document
 
-    return list(regroup(Simulation(parse_document(run.spec), run.seed).iter_chunks(FIRST_FRAMES)))
+    return list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
 
 
-def report(viewers: list[dict], chunks: list[dict], sent_at: dict[int, float], wall, cpu) -> None:
+def report(viewers: list[dict], chunks: list, sent_at: dict[int, float], wall, cpu) -> None:
     latencies = [(t - sent_at[i]) * 1000 for v in viewers for i, t in v["received"] if i in sent_at]
-    frames = chunks[-1]["seq_to"] + 1
-    size_mb = sum(len(json.dumps(c, separators=(",", ":"))) for c in chunks) / 1e6
+    frames = chunks[-1].seq_to + 1
+    size_mb = sum(len(json.dumps(c.to_dict(), separators=(",", ":"))) for c in chunks) / 1e6
     print(
         f"{VIEWERS} viewers, one daphne, AWS run: {len(chunks)} chunks, {frames} frames, "
         f"~{size_mb:.0f} MB of JSON per viewer, one chunk every {PACE_S * 1000:.0f} ms, "

@@ -1,13 +1,21 @@
-"""Frames: keyframe + delta encoding, chunking and the digest.
+"""Frames and chunks: keyframe + delta encoding, the stored cut and the digest.
 
 A full frame is {"seq", "t_ms", "services", "metrics", "events"}. A delta has the same
 keys but `services` and `metrics` carry only entries that changed since the previous
 frame (each entry whole). Frame 0 is always full. The recorder keeps only deltas; full
 frames and keyframes are rebuilt by replaying them, so memory stays small.
 
+A `Chunk` is one keyframe (a full frame) and the deltas after it. This module owns its
+shape (`Chunk.to_dict` is the one spelling of it, used by storage and the wire) and its
+cut (`chunk_bounds`): a small first chunk of `FIRST_FRAMES` frames, so a viewer sees the
+first frames within half a second, then `EVERY_FRAMES` frames each. The cut is a fixed
+rule, so a redelivered task cuts exactly the same chunks (idempotent resume).
+
 Digest: SHA-256 over the canonical JSON (sorted keys, compact separators, UTF-8) of the
 delta stream, one line per frame. The delta stream and the full-frame stream carry the
-same information, so equal digests mean identical frames.
+same information, so equal digests mean identical frames. `StreamDigest` recomputes it
+from chunks (a keyframe becomes the delta it stands for), so stored frames can be proved
+equal to the simulation's.
 """
 
 from __future__ import annotations
@@ -15,74 +23,27 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 Frame = dict[str, Any]
+Entries = dict[str, dict[str, Any]]
+
+FIRST_FRAMES = 25
+EVERY_FRAMES = 250
 
 
 def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class FrameRecorder:
-    def __init__(self) -> None:
-        self.deltas: list[Frame] = []
-        self._hash = hashlib.sha256()
-        self._services: dict[str, dict[str, Any]] = {}
-        self._metrics: dict[str, dict[str, Any]] = {}
-
-    def add(
-        self,
-        t_ms: int,
-        services: dict[str, dict[str, Any]],
-        metrics: dict[str, dict[str, Any]],
-        events: list[dict[str, Any]],
-    ) -> Frame:
-        seq = len(self.deltas)
-        changed_services = _changed(self._services, services)
-        changed_metrics = _changed(self._metrics, metrics)
-        delta: Frame = {
-            "seq": seq,
-            "t_ms": t_ms,
-            "services": changed_services,
-            "metrics": changed_metrics,
-            "events": events,
-        }
-        self.deltas.append(delta)
-        self._hash.update(canonical(delta).encode("utf-8"))
-        self._hash.update(b"\n")
-        return delta
-
-    def add_changes(
-        self,
-        t_ms: int,
-        services: dict[str, dict[str, Any]],
-        metrics: dict[str, dict[str, Any]],
-        events: list[dict[str, Any]],
-    ) -> Frame:
-        """Like `add`, given only the entries that may have changed (the rest are kept)."""
-        self._services.update(services)
-        delta: Frame = {
-            "seq": len(self.deltas),
-            "t_ms": t_ms,
-            "services": services,
-            "metrics": _changed(self._metrics, metrics),
-            "events": events,
-        }
-        self.deltas.append(delta)
-        self._hash.update(canonical(delta).encode("utf-8"))
-        self._hash.update(b"\n")
-        return delta
-
-    @property
-    def digest(self) -> str:
-        return self._hash.hexdigest()
+def sha256_of(value: Any) -> str:
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
 
 
-def _changed(
-    state: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def _changed(state: Entries, new: Entries) -> Entries:
+    """The entries of `new` that differ from `state` (which is brought up to date)."""
+    out: Entries = {}
     for key, entry in new.items():
         old = state.get(key)
         if old is not entry and old != entry:
@@ -91,12 +52,60 @@ def _changed(
     return out
 
 
+class _DeltaHash:
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.frames = 0
+
+    def add(self, delta: Frame) -> None:
+        self._hash.update(canonical(delta).encode("utf-8"))
+        self._hash.update(b"\n")
+        self.frames += 1
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+class FrameRecorder:
+    def __init__(self) -> None:
+        self.deltas: list[Frame] = []
+        self._hash = _DeltaHash()
+        self._services: Entries = {}
+        self._metrics: Entries = {}
+
+    def add(self, t_ms: int, services: Entries, metrics: Entries, events: list[Any]) -> Frame:
+        return self._record(t_ms, _changed(self._services, services), metrics, events)
+
+    def add_changes(
+        self, t_ms: int, services: Entries, metrics: Entries, events: list[Any]
+    ) -> Frame:
+        """Like `add`, given only the entries that may have changed (the rest are kept)."""
+        self._services.update(services)
+        return self._record(t_ms, services, metrics, events)
+
+    def _record(self, t_ms: int, services: Entries, metrics: Entries, events: list[Any]) -> Frame:
+        delta: Frame = {
+            "seq": len(self.deltas),
+            "t_ms": t_ms,
+            "services": services,
+            "metrics": _changed(self._metrics, metrics),
+            "events": events,
+        }
+        self.deltas.append(delta)
+        self._hash.add(delta)
+        return delta
+
+    @property
+    def digest(self) -> str:
+        return self._hash.hexdigest()
+
+
 class FrameState:
     """Applies deltas in order and hands out full frames (keyframes)."""
 
     def __init__(self) -> None:
-        self.services: dict[str, dict[str, Any]] = {}
-        self.metrics: dict[str, dict[str, Any]] = {}
+        self.services: Entries = {}
+        self.metrics: Entries = {}
         self.seq = -1
         self.t_ms = 0
 
@@ -123,18 +132,100 @@ def full_frames(deltas: list[Frame]) -> Iterator[Frame]:
         yield state.full(delta["events"])
 
 
-def make_chunk(index: int, state: FrameState, deltas: list[Frame]) -> dict[str, Any]:
-    """A chunk from `deltas` (consecutive, first one becomes the keyframe)."""
+@dataclass(frozen=True)
+class Chunk:
+    """Frames `seq_from`…`seq_to`: a keyframe (full frame `seq_from`) and the deltas after."""
+
+    index: int
+    keyframe: Frame
+    deltas: list[Frame]
+
+    @property
+    def seq_from(self) -> int:
+        return int(self.keyframe["seq"])
+
+    @property
+    def seq_to(self) -> int:
+        return int(self.deltas[-1]["seq"] if self.deltas else self.keyframe["seq"])
+
+    @property
+    def t_from_ms(self) -> int:
+        return int(self.keyframe["t_ms"])
+
+    @property
+    def t_to_ms(self) -> int:
+        return int(self.deltas[-1]["t_ms"] if self.deltas else self.keyframe["t_ms"])
+
+    def head(self) -> dict[str, int]:
+        """The chunk's leading fields: where it sits in the run."""
+        return {
+            "index": self.index,
+            "seq_from": self.seq_from,
+            "seq_to": self.seq_to,
+            "t_from_ms": self.t_from_ms,
+            "t_to_ms": self.t_to_ms,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The chunk's one shape (docs/CONTRACTS.md), as stored and as sent."""
+        return {**self.head(), "keyframe": self.keyframe, "deltas": self.deltas}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        return cls(index=int(data["index"]), keyframe=data["keyframe"], deltas=data["deltas"])
+
+    def until(self, t_ms: int) -> Chunk:
+        """This chunk's keyframe and only the deltas at or before `t_ms` (a seek)."""
+        return Chunk(self.index, self.keyframe, [d for d in self.deltas if d["t_ms"] <= t_ms])
+
+
+def chunk_bounds(frame_count: int) -> Iterator[tuple[int, int]]:
+    """(seq_from, seq_to) of every chunk of a run of `frame_count` frames, in order."""
+    seq_from = 0
+    size = FIRST_FRAMES
+    while seq_from < frame_count:
+        seq_to = min(seq_from + size, frame_count) - 1
+        yield seq_from, seq_to
+        seq_from, size = seq_to + 1, EVERY_FRAMES
+
+
+def make_chunk(index: int, state: FrameState, deltas: list[Frame]) -> Chunk:
+    """A chunk from `deltas` (consecutive, continuing `state`; the first becomes the
+    keyframe). `state` is left at the chunk's last frame."""
     state.apply(deltas[0])
     keyframe = state.full(deltas[0]["events"])
     for delta in deltas[1:]:
         state.apply(delta)
-    return {
-        "index": index,
-        "seq_from": deltas[0]["seq"],
-        "seq_to": deltas[-1]["seq"],
-        "t_from_ms": deltas[0]["t_ms"],
-        "t_to_ms": deltas[-1]["t_ms"],
-        "keyframe": keyframe,
-        "deltas": deltas[1:],
-    }
+    return Chunk(index, keyframe, deltas[1:])
+
+
+class StreamDigest:
+    """The frame digest of a run, recomputed from its chunks in order."""
+
+    def __init__(self) -> None:
+        self._hash = _DeltaHash()
+        self._services: Entries = {}
+        self._metrics: Entries = {}
+
+    def add_chunk(self, chunk: Chunk) -> None:
+        keyframe = chunk.keyframe
+        self._hash.add(
+            {
+                "seq": keyframe["seq"],
+                "t_ms": keyframe["t_ms"],
+                "services": _changed(self._services, keyframe["services"]),
+                "metrics": _changed(self._metrics, keyframe["metrics"]),
+                "events": keyframe["events"],
+            }
+        )
+        for delta in chunk.deltas:
+            self._services.update(delta["services"])
+            self._metrics.update(delta["metrics"])
+            self._hash.add(delta)
+
+    @property
+    def frames(self) -> int:
+        return self._hash.frames
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()

@@ -2,7 +2,7 @@
 
     sim = Simulation(spec, seed)          # seed None ⇒ spec.seed
     result = sim.run(should_stop=None)    # Result: frames, events, digest, milestones…
-    for chunk in sim.iter_chunks(250):    # the chunked frame stream, as it is computed
+    for chunk in sim.iter_chunks():       # the stored cut (frames.Chunk), as it is computed
         ...
 
 One frame every `frame_interval_s` from t=0 to t=duration_s inclusive. The frame sampler
@@ -19,7 +19,15 @@ from typing import Any
 from simulation.engine import PRIO_FRAME, TraceEvent
 from simulation.errors import InvariantError
 from simulation.fidelity import intervals, milestone_rows
-from simulation.frames import Frame, FrameRecorder, FrameState, full_frames, make_chunk
+from simulation.frames import (
+    Chunk,
+    Frame,
+    FrameRecorder,
+    FrameState,
+    chunk_bounds,
+    full_frames,
+    make_chunk,
+)
 from simulation.spec import STATUSES, Scenario
 from simulation.world import World
 
@@ -109,15 +117,10 @@ class Simulation:
             self._result = self._finish()
         return self._result
 
-    def iter_chunks(
-        self, keyframe_every: int = 250, should_stop: Callable[[], bool] | None = None
-    ) -> Iterator[dict[str, Any]]:
-        """Yield chunks of ≤ `keyframe_every` frames, each opening with a keyframe."""
-        if keyframe_every < 1:
-            raise ValueError("keyframe_every must be ≥ 1")
+    def iter_chunks(self, should_stop: Callable[[], bool] | None = None) -> Iterator[Chunk]:
+        """Yield the run's chunks (`frames.chunk_bounds`), each as soon as it is computed."""
         state = FrameState()
-        for index, seq_from in enumerate(range(0, self.frame_count, keyframe_every)):
-            seq_to = min(seq_from + keyframe_every, self.frame_count) - 1
+        for index, (seq_from, seq_to) in enumerate(chunk_bounds(self.frame_count)):
             if self._result is None:
                 self._advance(seq_to, should_stop)
             yield make_chunk(index, state, self.recorder.deltas[seq_from : seq_to + 1])

@@ -30,7 +30,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import selectors, wire
-from .chunkcache import chunk_bodies
+from .chunkcache import encoded_chunks
 from .models import TERMINAL_STATUSES
 
 logger = logging.getLogger(__name__)
@@ -128,11 +128,11 @@ class ReplayConsumer(AsyncWebsocketConsumer):
                 await self._send(wire.error_message(self._next(), problem))
                 return
             t_ms = message["t_ms"]
-            seek = await database_sync_to_async(selectors.run_seek)(run_id=self.run_id, t_ms=t_ms)
-            if seek is None:
+            chunk = await database_sync_to_async(selectors.run_seek)(run_id=self.run_id, t_ms=t_ms)
+            if chunk is None:
                 await self._send(wire.error_message(self._next(), "seek: no frames stored yet"))
                 return
-            await self._send(wire.seek_message(self._next(), t_ms=t_ms, **seek))
+            await self._send(wire.seek_message(self._next(), t_ms=t_ms, chunk=chunk))
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -156,16 +156,13 @@ class ReplayConsumer(AsyncWebsocketConsumer):
                 self.last_seq_to = seq_to
 
     async def _send_chunk(self, index: int) -> bool:
-        if self.deflate:
-            deflated = await chunk_bodies.get_deflated(self.run_id, index)
-            if deflated is None:
-                return False
-            await self.send(bytes_data=wire.chunk_message_deflated(self._next(), *deflated))
-            return True
-        body = await chunk_bodies.get(self.run_id, index)
-        if body is None:
+        chunk = await encoded_chunks.get(self.run_id, index)
+        if chunk is None:
             return False
-        await self._send(wire.chunk_message(self._next(), body))
+        if self.deflate:
+            await self.send(bytes_data=wire.chunk_message_deflated(self._next(), chunk))
+        else:
+            await self._send(wire.chunk_message(self._next(), chunk))
         return True
 
     async def _finish(self) -> None:

@@ -13,10 +13,11 @@ deltas after it. The rows are the truth; the channel layer only announces them.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import models
 from django.urls import reverse
+
+from simulation.frames import Chunk
 
 
 class RunStatus(models.TextChoices):
@@ -115,14 +116,5 @@ class RunChunk(models.Model):
     def __str__(self) -> str:
         return f"chunk {self.index} ({self.seq_from}–{self.seq_to})"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The chunk exactly as `Simulation.iter_chunks` yielded it (the wire shape)."""
-        return {
-            "index": self.index,
-            "seq_from": self.seq_from,
-            "seq_to": self.seq_to,
-            "t_from_ms": self.t_from_ms,
-            "t_to_ms": self.t_to_ms,
-            "keyframe": self.keyframe,
-            "deltas": self.deltas,
-        }
+    def as_chunk(self) -> Chunk:
+        return Chunk(index=self.index, keyframe=self.keyframe, deltas=self.deltas)

@@ -60,7 +60,7 @@ def _run_and_first_chunk(
     if run is None:
         return None
     first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1).first()
-    return selectors.run_meta(run=run), (first.to_dict() if first is not None else None)
+    return selectors.run_meta(run=run), (first.as_chunk().to_dict() if first is not None else None)
 
 
 def _description(spec: dict[str, Any]) -> str:

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from simulation.frames import Chunk
+
 from .models import Run, RunChunk
-from .wire import chunk_body
+from .wire import EncodedChunk
 
 # Chunks per `frames` response: ~16,000 frames, more than the longest shipped scenario.
 MAX_CHUNKS_PER_RESPONSE = 64
@@ -120,12 +122,12 @@ def chunk_heads_after(*, run_id: uuid.UUID | str, after_seq: int) -> list[tuple[
     )
 
 
-def chunk_body_get(*, run_id: uuid.UUID | str, index: int) -> str | None:
+def chunk_encoded_get(*, run_id: uuid.UUID | str, index: int) -> EncodedChunk | None:
     chunk = RunChunk.objects.filter(run_id=run_id, index=index).first()
-    return chunk_body(chunk.to_dict()) if chunk is not None else None
+    return EncodedChunk.of(chunk.as_chunk()) if chunk is not None else None
 
 
-def run_seek(*, run_id: uuid.UUID | str, t_ms: int) -> dict[str, Any] | None:
+def run_seek(*, run_id: uuid.UUID | str, t_ms: int) -> Chunk | None:
     """The nearest keyframe at or before `t_ms` and the deltas up to `t_ms`.
 
     Before the first frame, the first keyframe; past the last stored frame, the last
@@ -137,8 +139,7 @@ def run_seek(*, run_id: uuid.UUID | str, t_ms: int) -> dict[str, Any] | None:
         chunk = chunks.order_by("index").first()
     if chunk is None:
         return None
-    deltas = [delta for delta in chunk.deltas if delta["t_ms"] <= t_ms]
-    return {"keyframe": chunk.keyframe, "deltas": deltas}
+    return chunk.as_chunk().until(t_ms)
 
 
 def run_meta_for_player(

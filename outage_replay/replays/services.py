@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .chunking import FIRST_FRAMES, regroup
-from .digests import sha256_of
+from simulation.frames import Chunk, sha256_of
+
 from .models import TERMINAL_STATUSES, Run, RunChunk, RunStatus
 from .notify import announce
 from .selectors import run_find_identical, run_status_event
@@ -144,8 +144,8 @@ def run_execute(*, run_id: str) -> None:
     simulation = _Simulated(run)
     try:
         for chunk in simulation.chunks():
-            chunk_digest = sha256_of(chunk)
-            if stored.get(chunk["index"]) == chunk_digest:
+            chunk_digest = sha256_of(chunk.to_dict())
+            if stored.get(chunk.index) == chunk_digest:
                 continue  # stored by an earlier attempt: identical, nothing to do
             if not _chunk_store(run=run, chunk=chunk, chunk_digest=chunk_digest):
                 return  # cancelled (or finished elsewhere) meanwhile
@@ -186,29 +186,27 @@ def _run_start(*, run_id: str) -> Run | None:
     return run
 
 
-def _chunk_store(*, run: Run, chunk: dict[str, Any], chunk_digest: str) -> bool:
+def _chunk_store(*, run: Run, chunk: Chunk, chunk_digest: str) -> bool:
     """Commit one chunk and the run's progress together; False if the run stopped."""
-    progress = min(1.0, chunk["t_to_ms"] / run.duration_ms) if run.duration_ms else 1.0
+    progress = min(1.0, chunk.t_to_ms / run.duration_ms) if run.duration_ms else 1.0
     with transaction.atomic():
         updated = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            progress=progress, stored_seq_to=chunk["seq_to"]
+            progress=progress, stored_seq_to=chunk.seq_to
         )
         if not updated:
             return False
+        head = chunk.head()
         RunChunk.objects.update_or_create(
             run=run,
-            index=chunk["index"],
+            index=head.pop("index"),
             defaults={
-                "seq_from": chunk["seq_from"],
-                "seq_to": chunk["seq_to"],
-                "t_from_ms": chunk["t_from_ms"],
-                "t_to_ms": chunk["t_to_ms"],
-                "keyframe": chunk["keyframe"],
-                "deltas": chunk["deltas"],
+                **head,
+                "keyframe": chunk.keyframe,
+                "deltas": chunk.deltas,
                 "digest": chunk_digest,
             },
         )
-    run.progress, run.stored_seq_to = progress, chunk["seq_to"]
+    run.progress, run.stored_seq_to = progress, chunk.seq_to
     return True
 
 
@@ -259,7 +257,7 @@ class _Simulated:
         self.run = run
         self._simulation: Any = None
 
-    def chunks(self) -> Iterator[dict[str, Any]]:
+    def chunks(self) -> Iterator[Chunk]:
         from celery.exceptions import SoftTimeLimitExceeded
 
         from simulation import ScenarioError, Simulation, parse_document
@@ -267,7 +265,7 @@ class _Simulated:
         try:
             spec = parse_document(self.run.spec)
             self._simulation = Simulation(spec, self.run.seed)
-            yield from regroup(self._simulation.iter_chunks(keyframe_every=FIRST_FRAMES))
+            yield from self._simulation.iter_chunks()
         except ScenarioError as exc:
             raise SimulationFailed(f"The run's scenario is invalid: {exc}") from exc
         except SoftTimeLimitExceeded:

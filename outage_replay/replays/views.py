@@ -187,7 +187,7 @@ def api_frames(request: HttpRequest, run_id: Any) -> HttpResponse:
     return JsonResponse(
         {
             "run": str(run.id),
-            "chunks": [chunk.to_dict() for chunk in chunks],
+            "chunks": [chunk.as_chunk().to_dict() for chunk in chunks],
             "stored_seq_to": run.stored_seq_to,
             "next_from_seq": last + 1 if more else None,
         }

@@ -12,7 +12,11 @@ the channel layer's message limit however large a scenario is.
 from __future__ import annotations
 
 import json
+import zlib
+from dataclasses import dataclass, field
 from typing import Any
+
+from simulation.frames import Chunk
 
 CHUNK_EVENT = "run.chunk"
 STATUS_EVENT = "run.status"
@@ -25,12 +29,12 @@ def dumps(value: Any) -> str:
 # -- channel-layer events (worker → consumers) ---------------------------------------
 
 
-def chunk_event(chunk: dict[str, Any]) -> dict[str, Any]:
+def chunk_event(chunk: Chunk) -> dict[str, Any]:
     return {
         "type": CHUNK_EVENT,
-        "index": chunk["index"],
-        "seq_from": chunk["seq_from"],
-        "seq_to": chunk["seq_to"],
+        "index": chunk.index,
+        "seq_from": chunk.seq_from,
+        "seq_to": chunk.seq_to,
     }
 
 
@@ -47,34 +51,52 @@ def status_event(*, status: str, progress: float, error: str, stored_seq_to: int
 # -- WebSocket messages (server → browser); `seq` counts per connection -------------
 
 
-def chunk_body(chunk: dict[str, Any]) -> str:
-    """A chunk serialised once, to be framed by `chunk_message` for each connection."""
-    return dumps(
-        {
-            "index": chunk["index"],
-            "seq_from": chunk["seq_from"],
-            "seq_to": chunk["seq_to"],
-            "t_from_ms": chunk["t_from_ms"],
-            "t_to_ms": chunk["t_to_ms"],
-            "keyframe": chunk["keyframe"],
-            "deltas": chunk["deltas"],
-        }
-    )
+DEFLATE_LEVEL = 6
 
 
-def chunk_message(seq: int, body: str) -> str:
-    # Splicing the pre-serialised body keeps 200 viewers from re-encoding 200 copies.
-    return f'{{"type":"chunk","seq":{int(seq)},{body[1:]}'
+@dataclass
+class EncodedChunk:
+    """A chunk encoded for the wire once, shared by every viewer that is sent it.
+
+    `deflated` is zlib of the chunk's JSON object (what a `?compress=deflate` viewer is
+    sent after its header line); `text` is that JSON, inflated the first time a plain
+    viewer needs it.
+    """
+
+    head: dict[str, int]
+    deflated: bytes
+    _text: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> EncodedChunk:
+        text = dumps(chunk.to_dict())
+        return cls(chunk.head(), zlib.compress(text.encode(), DEFLATE_LEVEL), text)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = zlib.decompress(self.deflated).decode()
+        return self._text
+
+    @property
+    def size(self) -> int:
+        return len(self.deflated) + (len(self._text) if self._text is not None else 0)
 
 
-def chunk_message_deflated(seq: int, head: bytes, deflated: bytes) -> bytes:
+def chunk_message(seq: int, chunk: EncodedChunk) -> str:
+    # Splicing the pre-serialised object keeps 200 viewers from re-encoding 200 copies.
+    return f'{{"type":"chunk","seq":{int(seq)},{chunk.text[1:]}'
+
+
+def chunk_message_deflated(seq: int, chunk: EncodedChunk) -> bytes:
     """A binary chunk message (`?compress=deflate`): a JSON header line, then zlib data.
 
     The header is `{"type":"chunk","seq":…,"index":…,"seq_from":…,"seq_to":…,
     "t_from_ms":…,"t_to_ms":…,"encoding":"deflate"}` and a newline; the rest inflates
     (zlib, `DecompressionStream("deflate")` in browsers) to the chunk's JSON object.
     """
-    return b'{"type":"chunk","seq":%d,%s,"encoding":"deflate"}\n%s' % (int(seq), head, deflated)
+    header = dumps({"type": "chunk", "seq": int(seq), **chunk.head, "encoding": "deflate"})
+    return b"%s\n%s" % (header.encode(), chunk.deflated)
 
 
 def run_message(seq: int, meta: dict[str, Any]) -> str:
@@ -94,8 +116,10 @@ def status_message(seq: int, event: dict[str, Any]) -> str:
     )
 
 
-def seek_message(seq: int, *, t_ms: int, keyframe: dict[str, Any], deltas: list) -> str:
-    return dumps({"type": "seek", "seq": seq, "t_ms": t_ms, "keyframe": keyframe, "deltas": deltas})
+def seek_message(seq: int, *, t_ms: int, chunk: Chunk) -> str:
+    """The nearest keyframe at or before `t_ms` and the deltas up to it."""
+    frames = {"keyframe": chunk.keyframe, "deltas": chunk.deltas}
+    return dumps({"type": "seek", "seq": seq, "t_ms": t_ms, **frames})
 
 
 def error_message(seq: int, message: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from outage_replay.replays.digests import FrameStreamDigest
+from simulation.frames import Chunk, StreamDigest
 
 TERMINAL = {"done", "failed", "cancelled"}
 
@@ -130,7 +130,7 @@ class Viewer:
         return sum(c["seq_to"] - c["seq_from"] + 1 for c in self.chunks.values())
 
     def digest(self) -> str:
-        stream = FrameStreamDigest()
+        stream = StreamDigest()
         for index in sorted(self.chunks):
-            stream.add_chunk(self.chunks[index])
+            stream.add_chunk(Chunk.from_dict(self.chunks[index]))
         return stream.hexdigest()

@@ -11,7 +11,6 @@ from channels.testing import WebsocketCommunicator
 
 from outage_replay.asgi import application
 from outage_replay.replays import services
-from outage_replay.replays.chunking import FIRST_FRAMES, regroup
 from outage_replay.replays.models import Run
 from outage_replay.replays.notify import announce
 from outage_replay.replays.wire import chunk_event
@@ -156,9 +155,7 @@ async def test_it_joins_a_live_run_without_gap_or_duplicate():
         run, _ = services.run_create(scenario=make_scenario(), fresh=True)
         Run.objects.filter(pk=run.pk).update(status="running")
         run.refresh_from_db()
-        small = Simulation(parse_document(run.spec), run.seed).iter_chunks(FIRST_FRAMES)
-        chunks = list(regroup(small))
-        return run, chunks
+        return run, list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
 
     store = database_sync_to_async(
         lambda run, chunk: services._chunk_store(run=run, chunk=chunk, chunk_digest="x")

@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 
 from outage_replay.replays import services
-from outage_replay.replays.chunking import EVERY_FRAMES, FIRST_FRAMES
-from outage_replay.replays.digests import FrameStreamDigest
 from outage_replay.replays.models import Run, RunChunk
 from outage_replay.replays.services import RunRequestError
+from simulation.frames import StreamDigest
 
 from .conftest import make_scenario
 
@@ -24,9 +23,9 @@ def clean_digest(run: Run) -> str:
 
 
 def stored_digest(run: Run) -> str:
-    stream = FrameStreamDigest()
+    stream = StreamDigest()
     for chunk in RunChunk.objects.filter(run=run).order_by("index"):
-        stream.add_chunk(chunk.to_dict())
+        stream.add_chunk(chunk.as_chunk())
     return stream.hexdigest()
 
 
@@ -64,11 +63,11 @@ def test_it_resumes_a_run_interrupted_halfway_to_the_same_frames(scenario):
 def test_it_rewrites_a_stored_chunk_that_differs(scenario):
     run = executed(scenario)
     chunk = RunChunk.objects.get(run=run, index=2)
-    good = chunk.to_dict()
+    good = chunk.as_chunk()
     RunChunk.objects.filter(pk=chunk.pk).update(deltas=[], digest="tampered")
     Run.objects.filter(pk=run.pk).update(status="running")
     services.run_execute(run_id=str(run.id))
-    assert RunChunk.objects.get(run=run, index=2).to_dict() == good
+    assert RunChunk.objects.get(run=run, index=2).as_chunk() == good
     assert stored_digest(run) == run.frame_digest
 
 
@@ -86,9 +85,9 @@ def test_it_fails_a_simulation_that_crashes_midway_and_never_shows_it_done(scena
 
     real = Simulation.iter_chunks
 
-    def crashing(self: Any, keyframe_every: int = 250, should_stop: Any = None) -> Any:
-        chunks = real(self, keyframe_every)
-        for _ in range(1 + EVERY_FRAMES // FIRST_FRAMES + 1):  # two stored chunks' worth
+    def crashing(self: Any, should_stop: Any = None) -> Any:
+        chunks = real(self)
+        for _ in range(2):
             yield next(chunks)
         raise ZeroDivisionError("division by zero in a model")
 
