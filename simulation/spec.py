@@ -92,6 +92,28 @@ class Milestone:
 
 
 @dataclass(frozen=True)
+class Knob:
+    """A mechanism parameter the author exposes to every viewer (the What-if panel)."""
+
+    mechanism: str
+    param: str
+
+    @property
+    def path(self) -> str:
+        return f"mechanisms.{self.mechanism}.params.{self.param}"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named variant the author wrote: `{variant path: value}` over what is exposed."""
+
+    id: str
+    name: str
+    variant: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     slug: str
     title: str
@@ -108,6 +130,8 @@ class Scenario:
     summary: str = ""
     sources: tuple[Source, ...] = ()
     timezone: str = "UTC"
+    knobs: tuple[Knob, ...] = ()
+    presets: tuple[Preset, ...] = ()
 
     def to_document(self) -> dict[str, Any]:
         """The canonical `outage-replay/1` document for this scenario."""
@@ -128,6 +152,8 @@ class Scenario:
             "faults": [_fault_doc(f) for f in self.faults],
             "interventions": [_intervention_doc(i) for i in self.interventions],
             "milestones": [_milestone_doc(m) for m in self.milestones],
+            "knobs": [{"mechanism": k.mechanism, "param": k.param} for k in self.knobs],
+            "presets": [_preset_doc(p) for p in self.presets],
         }
 
     def service_ids(self) -> list[str]:
@@ -203,6 +229,15 @@ def _milestone_doc(m: Milestone) -> dict[str, Any]:
     if m.tolerance_s is not None:
         doc["tolerance_s"] = m.tolerance_s
     return doc
+
+
+def _preset_doc(p: Preset) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "description": p.description,
+        "variant": _copy(p.variant),
+    }
 
 
 def _copy(value: Any) -> Any:

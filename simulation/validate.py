@@ -8,10 +8,11 @@ problems found are reported together, and a document that passes can be run.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from simulation import conditions
+from simulation import conditions, knobs
 from simulation.errors import ScenarioError
 from simulation.limits import LIMITS
 from simulation.mechanisms import MECHANISM_TYPES
@@ -49,6 +50,8 @@ TOP_KEYS = {
     "faults",
     "interventions",
     "milestones",
+    "knobs",
+    "presets",
 }
 Errors = list[tuple[str, str]]
 
@@ -81,17 +84,43 @@ def parse_document(doc: object) -> Scenario:
         errors.append(
             ("faults", f"faults + interventions + milestones must be ≤ {LIMITS['max_events']}")
         )
+    knob_items = _items("knobs", doc.get("knobs", []), errors, knobs.MAX_KNOBS, knobs.KNOB_FIELDS)
+    exposed = knobs.parse_knobs(knob_items, mechs, errors)
     if errors:
         raise ScenarioError(errors)
-    return Scenario(
+    scenario = Scenario(
         services=tuple(services),
         dependencies=tuple(deps),
         mechanisms=tuple(mechs),
         faults=tuple(faults),
         interventions=tuple(interventions),
         milestones=tuple(milestones),
+        knobs=tuple(exposed),
         **head,
     )
+    return _with_presets(doc, scenario)
+
+
+def _with_presets(doc: dict[str, Any], scenario: Scenario) -> Scenario:
+    """Presets are checked against the scenario they vary, then applied and validated
+    whole (so a preset can never produce a scenario that would not run)."""
+    from simulation.variants import apply_variant
+
+    errors: Errors = []
+    items = _items(
+        "presets", doc.get("presets", []), errors, knobs.MAX_PRESETS, knobs.PRESET_FIELDS
+    )
+    presets = knobs.parse_presets(items, scenario, errors)
+    if not errors:
+        base = {k: v for k, v in doc.items() if k != "presets"}
+        for i, preset in enumerate(presets):
+            try:
+                parse_document(apply_variant(base, preset.variant))
+            except ScenarioError as exc:
+                errors.extend((f"presets[{i}].variant: {p}", m) for p, m in exc.errors)
+    if errors:
+        raise ScenarioError(errors)
+    return replace(scenario, presets=tuple(presets))
 
 
 # -- helpers -------------------------------------------------------------------

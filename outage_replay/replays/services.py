@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from django.conf import settings
@@ -35,10 +36,17 @@ MAX_VARIANT_ENTRIES = 50
 
 @dataclass
 class RunRequestError(Exception):
-    """A bad request to create a run; `field` names the offending input."""
+    """A bad request to create a run; `field` names the offending input (the first of
+    `errors` when there are several: [(path, message), …])."""
 
     field: str
     message: str
+    errors: list[tuple[str, str]] = dc_field(default_factory=list)
+
+    @classmethod
+    def from_scenario_error(cls, exc: Any, prefix: str = "") -> RunRequestError:
+        errors = [(f"{prefix}{p}", m) for p, m in exc.errors]
+        return cls(errors[0][0], errors[0][1], errors)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -51,22 +59,30 @@ class SimulationFailed(Exception):
 # -- create ---------------------------------------------------------------------------
 
 
-def _frozen_spec(*, scenario: Any, variant: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    """The canonical document the run will simulate, validated by `simulation`."""
-    from simulation import ScenarioError, apply_variant, parse_document
+def _frozen_spec(
+    *, scenario: Any, variant: dict[str, Any], public: bool
+) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """The canonical document the run will simulate, validated by `simulation`, its
+    spec, and the variant as stored. A `public` variant may touch only what the
+    scenario exposes (simulation/knobs.py) and is normalised (no-op entries dropped, so
+    a variant equal to the scenario reuses its runs); staff may set any path."""
+    from simulation import ScenarioError, apply_variant, parse_document, public_variant
 
     document = scenario.to_spec()
     if variant:
         try:
+            if public:
+                variant = public_variant(parse_document(document), variant)
             document = apply_variant(document, variant)
         except ScenarioError as exc:
-            raise RunRequestError("variant", str(exc)) from None
+            prefix = "" if public else "variant."
+            raise RunRequestError.from_scenario_error(exc, prefix) from None
     try:
         spec = parse_document(document)
     except ScenarioError as exc:
-        field = "variant" if variant else "scenario"
-        raise RunRequestError(field, str(exc)) from None
-    return document, spec
+        prefix = "variant: " if variant else ""
+        raise RunRequestError.from_scenario_error(exc, prefix) from None
+    return document, spec, variant
 
 
 def expected_frames(spec: Any) -> int:
@@ -79,6 +95,7 @@ def run_create(
     seed: int | None = None,
     variant: dict[str, Any] | None = None,
     fresh: bool = False,
+    public: bool = True,
     owner_key: str = "",
     before_create: Callable[[], None] | None = None,
 ) -> tuple[Run, bool]:
@@ -86,13 +103,15 @@ def run_create(
 
     Unless `fresh`, a request identical to a finished run (same scenario version, seed
     and variant) gets that run, and so does one identical to a run still computing
-    (a second viewer joins it live instead of computing it twice). `before_create` runs
+    (a second viewer joins it live instead of computing it twice). Unless the caller is
+    staff (`public=False`), the variant may change only the scenario's knobs and its
+    interventions' enabled/at_s. `before_create` runs
     only when a run is really created (the rate limit charges there).
     """
     variant = dict(variant or {})
     if len(variant) > MAX_VARIANT_ENTRIES:
         raise RunRequestError("variant", f"at most {MAX_VARIANT_ENTRIES} overrides")
-    document, spec = _frozen_spec(scenario=scenario, variant=variant)
+    document, spec, variant = _frozen_spec(scenario=scenario, variant=variant, public=public)
     seed = spec.seed if seed is None else seed
     variant_digest = sha256_of(variant)
     if not fresh:

@@ -99,6 +99,7 @@ def _start(request: HttpRequest, args: dict[str, Any]) -> tuple[Run, bool] | Non
         seed=args["seed"],
         variant=args["variant"],
         fresh=args["fresh"],
+        public=not request.user.is_staff,
         owner_key=_owner_key(request),
         before_create=lambda: _charge(request),
     )
@@ -116,7 +117,7 @@ def api_runs(request: HttpRequest) -> JsonResponse:
         args = _create_args(_json_body(request))
         started = _start(request, args)
     except RunRequestError as exc:
-        return _error(400, exc.field, exc.message)
+        return _error(400, exc.field, exc.message, errors=exc.errors or [[exc.field, exc.message]])
     except RateLimited as exc:
         response = _error(
             429,

@@ -20,13 +20,25 @@ from .admin_forms import (
     DependencyForm,
     FaultForm,
     InterventionForm,
+    KnobForm,
     MechanismForm,
     MilestoneForm,
     PartFormSet,
+    PresetForm,
     ScenarioForm,
     ServiceForm,
 )
-from .models import Dependency, Fault, Intervention, Mechanism, Milestone, Scenario, Service
+from .models import (
+    Dependency,
+    Fault,
+    Intervention,
+    Knob,
+    Mechanism,
+    Milestone,
+    Preset,
+    Scenario,
+    Service,
+)
 from .services import scenario_bump_version, scenario_duplicate, scenario_export
 from .validation import validate_document
 
@@ -89,6 +101,20 @@ class MilestoneInline(PartInline):
     fields = ("key", "at_s", "label", "kind", "service", "match", "source", "tolerance_s")
 
 
+class KnobInline(PartInline):
+    model = Knob
+    form = KnobForm
+    fields = ("mechanism", "param")
+    verbose_name_plural = "knobs (parameters anyone may change in the What-if panel)"
+
+
+class PresetInline(PartInline):
+    model = Preset
+    form = PresetForm
+    fields = ("key", "name", "variant", "description")
+    verbose_name_plural = "presets (one-click variants in the What-if panel)"
+
+
 @admin.register(Scenario)
 class ScenarioAdmin(admin.ModelAdmin):
     form = ScenarioForm
@@ -122,6 +148,8 @@ class ScenarioAdmin(admin.ModelAdmin):
         FaultInline,
         InterventionInline,
         MilestoneInline,
+        KnobInline,
+        PresetInline,
     )
     actions = ("duplicate", "export_json", "validate_and_preview", "open_replay")
     save_on_top = True

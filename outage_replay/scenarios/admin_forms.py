@@ -284,6 +284,19 @@ class MilestoneForm(PartForm):
         self.reference("service", "services", blank=True)
 
 
+class KnobForm(PartForm):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.reference("mechanism", "mechanisms")
+        self.fields["param"].help_text = "a number, switch or choice parameter of that mechanism"
+
+
+class PresetForm(PartForm):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["variant"].widget = copy.deepcopy(JSON_WIDGET)
+
+
 class PartFormSet(BaseInlineFormSet):
     """Registers itself with the context; the last one validates the whole scenario."""
 

@@ -12,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .models import Dependency, Fault, Intervention, Mechanism, Milestone, Scenario, Service
+from .models import (
+    Dependency,
+    Fault,
+    Intervention,
+    Knob,
+    Mechanism,
+    Milestone,
+    Preset,
+    Scenario,
+    Service,
+)
 
 FORMAT = "outage-replay/1"
 # Document list key → (model, field names on the row in document order).
@@ -23,6 +33,8 @@ PART_MODELS: dict[str, type] = {
     "faults": Fault,
     "interventions": Intervention,
     "milestones": Milestone,
+    "knobs": Knob,
+    "presets": Preset,
 }
 SCENARIO_FIELDS = (
     "slug",
@@ -108,6 +120,14 @@ def milestone_doc(m: Milestone) -> dict[str, Any]:
     return doc
 
 
+def knob_doc(k: Knob) -> dict[str, Any]:
+    return {"mechanism": k.mechanism, "param": k.param}
+
+
+def preset_doc(p: Preset) -> dict[str, Any]:
+    return {"id": p.key, "name": p.name, "description": p.description, "variant": p.variant}
+
+
 PART_DOCS = {
     "services": service_doc,
     "dependencies": dependency_doc,
@@ -115,6 +135,8 @@ PART_DOCS = {
     "faults": fault_doc,
     "interventions": intervention_doc,
     "milestones": milestone_doc,
+    "knobs": knob_doc,
+    "presets": preset_doc,
 }
 
 
@@ -197,6 +219,16 @@ def _milestone(d: dict[str, Any]) -> Milestone:
     )
 
 
+def _knob(d: dict[str, Any]) -> Knob:
+    return Knob(mechanism=d["mechanism"], param=d["param"])
+
+
+def _preset(d: dict[str, Any]) -> Preset:
+    return Preset(
+        key=d["id"], name=d["name"], description=d.get("description", ""), variant=d["variant"]
+    )
+
+
 PART_BUILDERS = {
     "services": _service,
     "dependencies": _dependency,
@@ -204,6 +236,8 @@ PART_BUILDERS = {
     "faults": _fault,
     "interventions": _intervention,
     "milestones": _milestone,
+    "knobs": _knob,
+    "presets": _preset,
 }
 
 

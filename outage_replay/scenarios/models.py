@@ -90,6 +90,8 @@ class Scenario(models.Model):
             faults=self.faults.all(),
             interventions=self.interventions.all(),
             milestones=self.milestones.all(),
+            knobs=self.knobs.all(),
+            presets=self.presets.all(),
         )
 
 
@@ -203,3 +205,31 @@ class Milestone(Part):
 
     def __str__(self) -> str:
         return self.label or self.key
+
+
+class Knob(Part):
+    """A mechanism parameter every viewer may change in the What-if panel (its label,
+    unit, bounds and help come from the mechanism's parameter table)."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="knobs")
+    mechanism = models.CharField(max_length=64, help_text="the mechanism's id")
+    param = models.CharField("parameter", max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.mechanism}.{self.param}"
+
+
+class Preset(Part):
+    """A named variant, one click in the What-if panel."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="presets")
+    key = models.CharField("id", max_length=64)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    variant = models.JSONField(
+        default=dict,
+        help_text='{"mechanisms.<id>.params.<name>": value, "interventions.<id>.enabled": false}',
+    )
+
+    def __str__(self) -> str:
+        return self.name or self.key

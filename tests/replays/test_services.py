@@ -145,6 +145,43 @@ def test_it_freezes_the_variant_into_the_spec():
     ],
 )
 def test_it_refuses_a_bad_variant_naming_the_field(variant):
+    path = next(iter(variant))
     with pytest.raises(RunRequestError) as refused:
         services.run_create(scenario=make_scenario(), variant=variant)
-    assert refused.value.field == "variant" and str(refused.value).startswith("variant: ")
+    assert refused.value.field == f"variant.{path}"
+    with pytest.raises(RunRequestError) as refused:
+        services.run_create(scenario=make_scenario(slug="tiny-2"), variant=variant, public=False)
+    assert refused.value.field.startswith("variant") and str(refused.value).startswith("variant")
+
+
+def test_it_lets_the_public_change_only_what_the_scenario_exposes():
+    scenario = make_scenario()
+    for path, value in [
+        ("title", "Pwned"),
+        ("duration_s", 10),
+        ("frame_interval_s", 1),
+        ("services.api.name", "x"),
+        ("mechanisms.queue.params.arrival_per_s", 9.0),  # not a knob
+        ("interventions.more.label", "x"),
+    ]:
+        with pytest.raises(RunRequestError) as refused:
+            services.run_create(scenario=scenario, variant={path: value})
+        assert refused.value.field == f"variant.{path}"
+        assert "not changeable" in refused.value.message
+    with pytest.raises(RunRequestError) as refused:
+        services.run_create(scenario=scenario, variant={"interventions.more.at_s": 10**9})
+    assert str(refused.value).startswith("variant.interventions.more.at_s: must be ≤ ")
+    run, _ = services.run_create(
+        scenario=scenario,
+        variant={"interventions.more.enabled": False, "interventions.more.at_s": 60},
+    )
+    assert run.variant == {"interventions.more.enabled": False, "interventions.more.at_s": 60}
+    staff, _ = services.run_create(scenario=scenario, variant={"title": "Ours"}, public=False)
+    assert staff.spec["title"] == "Ours"
+
+
+def test_it_drops_public_variant_entries_that_change_nothing(scenario):
+    same = {"interventions.more.enabled": True, "mechanisms.queue.params.service_rate_per_s": 2}
+    base, _ = services.run_create(scenario=scenario)
+    run, created = services.run_create(scenario=scenario, variant=same)
+    assert run.pk == base.pk and not created and run.variant == {}

@@ -59,7 +59,10 @@ def test_it_returns_the_finished_identical_run_unless_fresh(client, scenario):
         ({"scenario": "tiny-queue", "fresh": "yes"}, "fresh"),
         ({"scenario": "tiny-queue", "variant": []}, "variant"),
         ({"scenario": "tiny-queue", "colour": "red"}, "colour"),
-        ({"scenario": "tiny-queue", "variant": {"mechanisms.queue.params.tick_s": -3}}, "variant"),
+        (
+            {"scenario": "tiny-queue", "variant": {"mechanisms.queue.params.tick_s": -3}},
+            "variant.mechanisms.queue.params.tick_s",
+        ),
         ([1, 2], "body"),
     ],
 )
@@ -73,7 +76,9 @@ def test_it_refuses_a_bad_request_naming_the_field(client, scenario, data, field
 def test_it_names_the_bad_variant_path(client, scenario):
     variant = {"mechanisms.queue.params.service_rate_per_s": 0}
     body = create(client, scenario=scenario.slug, variant=variant).json()
-    assert body["error"] == "variant: mechanisms[0].params.service_rate_per_s: must be ≥ 0.0001"
+    path = "variant.mechanisms.queue.params.service_rate_per_s"
+    assert body["error"] == f"{path}: must be ≥ 0.0001"
+    assert body["errors"] == [[path, "must be ≥ 0.0001"]]
 
 
 def test_it_refuses_bodies_that_are_not_json(client, scenario):

@@ -1209,6 +1209,46 @@ DOC = {
     "milestones": MILESTONES,
 }
 
+
+def what_if(mechanisms: list[dict]) -> dict:
+    """The What-if panel's knobs and presets (see simulation/knobs.py)."""
+    hosts = next(m for m in mechanisms if m["id"] == "dwfm")["params"]["hosts"]
+    knobs = [
+        ("ddb-dns", "version_check"),
+        ("ddb-dns", "cleanup_protects_active"),
+        ("ddb-resolvers", "ttl_s"),
+        ("dwfm", "hosts"),
+        ("dwfm", "timeout_s"),
+    ]
+    presets = [
+        (
+            "aws-fix",
+            "AWS's fix: version check on every write",
+            "Each Enactor re-checks that its plan is newer than the record before every "
+            "write, the fix AWS describes after the event.",
+            {"mechanisms.ddb-dns.params.version_check": "per_write"},
+        ),
+        (
+            "no-dwfm-throttle",
+            "No DWFM throttle",
+            "Engineers never throttle incoming work to DWFM (nor the EC2 API after it).",
+            {"interventions.dwfm-throttle.enabled": False},
+        ),
+        (
+            "twice-dwfm-hosts",
+            "Twice the DWFM hosts",
+            f"{hosts * 2} DWFM workers instead of {hosts} (our parameter, not AWS's figure).",
+            {"mechanisms.dwfm.params.hosts": hosts * 2},
+        ),
+    ]
+    return {
+        "knobs": [{"mechanism": m, "param": p} for m, p in knobs],
+        "presets": [{"id": i, "name": n, "description": d, "variant": v} for i, n, d, v in presets],
+    }
+
+
+DOC.update(what_if(MECHANISMS))
+
 if __name__ == "__main__":
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(DOC, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,175 @@
+"""What a scenario exposes to every viewer: knobs, presets, and the public-variant rule.
+
+- A **knob** marks one mechanism parameter as worth changing
+  (`{"mechanism": "ddb-dns", "param": "version_check"}`). Its label, unit, bounds and
+  help come from the mechanism's `PARAMS` table, never from the scenario, so a knob
+  cannot promise a range the model does not accept.
+- A **preset** is a named variant the author wrote
+  (`{"id": "aws-fix", "name": "AWS's fix: …", "variant": {path: value}}`); it may only
+  touch what a public variant may touch.
+- A **public variant** (`check_public_variant`) changes only the knobs and each
+  intervention's `enabled` and `at_s`; the seed travels beside it. Presentation fields
+  (titles, summaries, sources, names), the duration and the frame interval are never
+  variant paths. Each refusal names its path: `variant.duration_s: not changeable …`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from simulation.errors import ScenarioError
+from simulation.mechanisms import MECHANISM_TYPES
+from simulation.params import Param, check_value
+from simulation.spec import Knob, MechanismSpec, Preset, Scenario
+
+Errors = list[tuple[str, str]]
+KNOB_KINDS = ("int", "float", "bool", "choice")
+MAX_KNOBS = 50
+MAX_PRESETS = 50
+KNOB_FIELDS = {"mechanism", "param"}
+PRESET_FIELDS = {"id", "name", "description", "variant"}
+MAX_VARIANT_ENTRIES = 50
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# Intervention fields a public variant may set, and the kind of value each takes.
+INTERVENTION_FIELDS = ("enabled", "at_s")
+REFUSED = (
+    "not changeable in a variant: only the scenario's knobs, an intervention's "
+    "enabled/at_s, and the seed are"
+)
+
+
+def knob_param(mechs: dict[str, MechanismSpec], knob: Knob) -> Param:
+    return MECHANISM_TYPES[mechs[knob.mechanism].type].PARAMS[knob.param]
+
+
+Items = list[tuple[str, dict[str, Any]]]  # (path, object) as the validator's `_items` gives
+
+
+def parse_knobs(items: Items, mechs: list[MechanismSpec], errors: Errors) -> list[Knob]:
+    by_id = {m.id: m for m in mechs}
+    out: list[Knob] = []
+    seen: set[tuple[str, str]] = set()
+    for path, item in items:
+        mid, name = item.get("mechanism"), item.get("param")
+        if mid not in by_id:
+            errors.append((f"{path}.mechanism", "unknown mechanism id"))
+            continue
+        params = MECHANISM_TYPES[by_id[mid].type].PARAMS
+        if name not in params:
+            errors.append((f"{path}.param", "unknown parameter; one of " + ", ".join(params)))
+            continue
+        if params[name].kind not in KNOB_KINDS:
+            errors.append((f"{path}.param", "only number, switch and choice parameters are knobs"))
+            continue
+        if (mid, name) in seen:
+            errors.append((path, f"duplicate knob {mid}.{name}"))
+        seen.add((mid, name))
+        out.append(Knob(mechanism=mid, param=name))
+    return out
+
+
+def parse_presets(items: Items, scenario: Scenario, errors: Errors) -> list[Preset]:
+    out: list[Preset] = []
+    seen: set[str] = set()
+    for path, item in items:
+        pid = item.get("id")
+        if not isinstance(pid, str) or not ID_RE.match(pid):
+            errors.append((f"{path}.id", "must be an id: lowercase letters, digits, - or _ (≤ 64)"))
+        elif pid in seen:
+            errors.append((f"{path}.id", f"duplicate id {pid!r}"))
+        seen.add(str(pid))
+        name, description = item.get("name"), item.get("description", "")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            errors.append((f"{path}.name", "must be a non-empty string (≤ 200 characters)"))
+        if not isinstance(description, str) or len(description) > 4000:
+            errors.append((f"{path}.description", "must be a string (≤ 4000 characters)"))
+        variant = item.get("variant")
+        if not isinstance(variant, dict) or not variant:
+            errors.append((f"{path}.variant", "must be a non-empty object of path: value"))
+            continue
+        check_public_variant(scenario, variant, errors, prefix=f"{path}.variant")
+        out.append(Preset(str(pid), str(name), dict(variant), str(description)))
+    return out
+
+
+def check_public_variant(
+    scenario: Scenario, variant: Any, errors: Errors, *, prefix: str = "variant"
+) -> dict[str, Any]:
+    """The variant with values normalised and no-op entries dropped; errors appended."""
+    if not isinstance(variant, dict):
+        errors.append((prefix, "must be an object of path: value"))
+        return {}
+    if len(variant) > MAX_VARIANT_ENTRIES:
+        errors.append((prefix, f"at most {MAX_VARIANT_ENTRIES} entries"))
+        return {}
+    current = exposed_values(scenario)
+    params = exposed_params(scenario)
+    out: dict[str, Any] = {}
+    for path in sorted(variant, key=str):
+        if path not in params:
+            errors.append((f"{prefix}.{path}", REFUSED))
+            continue
+        value, message = check_value(params[path], variant[path])
+        if message:
+            errors.append((f"{prefix}.{path}", message))
+        elif value != current[path] or type(value) is not type(current[path]):
+            out[path] = value
+    return out
+
+
+def public_variant(scenario: Scenario, variant: Any) -> dict[str, Any]:
+    """`check_public_variant` for one request: the normalised variant or `ScenarioError`."""
+    errors: Errors = []
+    out = check_public_variant(scenario, variant, errors)
+    if errors:
+        raise ScenarioError(errors)
+    return out
+
+
+def exposed_params(scenario: Scenario) -> dict[str, Param]:
+    """Every public variant path → the `Param` that checks its value."""
+    mechs = {m.id: m for m in scenario.mechanisms}
+    out = {k.path: knob_param(mechs, k) for k in scenario.knobs}
+    for i in scenario.interventions:
+        out[f"interventions.{i.id}.enabled"] = Param("bool", i.enabled, "", "whether it happens")
+        out[f"interventions.{i.id}.at_s"] = Param(
+            "int", i.at_s or 0, "s", "earliest time it happens", 0, scenario.duration_s
+        )
+    return out
+
+
+def exposed_values(scenario: Scenario) -> dict[str, Any]:
+    """Every public variant path → the scenario's own value."""
+    mechs = {m.id: m for m in scenario.mechanisms}
+    out: dict[str, Any] = {k.path: mechs[k.mechanism].params[k.param] for k in scenario.knobs}
+    for i in scenario.interventions:
+        out[f"interventions.{i.id}.enabled"] = i.enabled
+        out[f"interventions.{i.id}.at_s"] = i.at_s or 0
+    return out
+
+
+def knob_table(scenario: Scenario) -> list[dict[str, Any]]:
+    """What the What-if panel shows for each knob (from the mechanism's PARAMS table)."""
+    mechs = {m.id: m for m in scenario.mechanisms}
+    rows = []
+    for knob in scenario.knobs:
+        param = knob_param(mechs, knob)
+        rows.append(
+            {
+                "path": knob.path,
+                "mechanism": knob.mechanism,
+                "param": knob.param,
+                "label": getattr(param, "label", "") or _label(knob.param),
+                "value": mechs[knob.mechanism].params[knob.param],
+                **param.to_dict(),
+            }
+        )
+    return rows
+
+
+def _label(name: str) -> str:
+    if name.endswith("_s") and not name.endswith("_per_s"):
+        name = name.removesuffix("_s")  # the unit says seconds
+    words = name.replace("_", " ")
+    return words[:1].upper() + words[1:]
