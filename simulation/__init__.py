@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulation.errors import ScenarioError, SimulationAborted
-from simulation.knobs import knob_table, public_variant
+from simulation.knobs import describe_variant, knob_table, public_variant
 from simulation.limits import LIMITS
 from simulation.loader import load_file, parse_bytes
 from simulation.mechanisms import MECHANISM_TYPES
@@ -32,6 +32,7 @@ __all__ = [
     "Simulation",
     "SimulationAborted",
     "apply_variant",
+    "describe_variant",
     "knob_table",
     "load_file",
     "parse_bytes",

@@ -173,3 +173,50 @@ def _label(name: str) -> str:
         name = name.removesuffix("_s")  # the unit says seconds
     words = name.replace("_", " ")
     return words[:1].upper() + words[1:]
+
+
+def describe_variant(document: dict[str, Any], variant: dict[str, Any], seed: int | None) -> str:
+    """A short name for a run's variant: the preset it is, else what it changes
+    ("version check = per_write; Engineers throttle … : off"); "" for the scenario itself.
+    Works on the raw document (a run's frozen spec) without validating it again."""
+    parts = []
+    for preset in document.get("presets") or []:
+        if isinstance(preset, dict) and preset.get("variant") == variant and variant:
+            parts.append(str(preset.get("name", "")))
+            break
+    else:
+        parts += [_describe_entry(document, path, value) for path, value in sorted(variant.items())]
+    default_seed = document.get("seed")
+    if seed is not None and default_seed is not None and seed != default_seed:
+        parts.append(f"seed {seed}")
+    return "; ".join(p for p in parts if p)
+
+
+def _describe_entry(document: dict[str, Any], path: str, value: Any) -> str:
+    bits = path.split(".")
+    if len(bits) == 4 and bits[0] == "mechanisms" and bits[2] == "params":
+        mech = next((m for m in document.get("mechanisms", []) if m.get("id") == bits[1]), None)
+        param = MECHANISM_TYPES.get(mech.get("type", "")) if mech else None
+        spec = param.PARAMS.get(bits[3]) if param else None
+        unit = f" {spec.unit}" if spec and spec.unit and not isinstance(value, bool | str) else ""
+        label = (getattr(spec, "label", "") if spec else "") or _label(bits[3])
+        return f"{label} = {_value_text(value)}{unit}"
+    if len(bits) == 3 and bits[0] == "interventions":
+        items = document.get("interventions", [])
+        item: dict[str, Any] = next((i for i in items if i.get("id") == bits[1]), {})
+        label = str(item.get("label") or bits[1])
+        if bits[2] == "enabled":
+            return f"{label}: never" if value is False else f"{label}: happens"
+        if bits[2] == "at_s" and isinstance(value, int | float):
+            shift_min = round((value - (item.get("at_s") or 0)) / 60)
+            when = "later" if shift_min >= 0 else "earlier"
+            return f"{label}: {abs(shift_min)} min {when}"
+    return f"{path} = {_value_text(value)}"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -118,3 +118,21 @@ class RunChunk(models.Model):
 
     def as_chunk(self) -> Chunk:
         return Chunk(index=self.index, keyframe=self.keyframe, deltas=self.deltas)
+
+
+class Comparison(models.Model):
+    """The diff of two runs (`simulation.compare.diff_runs`), computed once per ordered
+    pair when both are done, and stored: every viewer of /compare/<a>/<b>/ reads this."""
+
+    run_a = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    run_b = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    diff = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["run_a", "run_b"], name="comparison_unique_pair"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.run_a_id} vs {self.run_b_id}"

@@ -67,6 +67,7 @@ def run_meta(*, run: Run) -> dict[str, Any]:
         "error": run.error,
         "seed": run.seed,
         "variant": run.variant,
+        "variant_title": run_variant_title(run=run),
         "spec": run.spec,
         "spec_digest": run.spec_digest,
         "frames_total": run.frames_total,
@@ -80,6 +81,13 @@ def run_meta(*, run: Run) -> dict[str, Any]:
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
     }
+
+
+def run_variant_title(*, run: Run) -> str:
+    """What the run changes ("AWS's fix: …", "Hosts = 40; seed 7"), "" for none."""
+    from simulation import describe_variant
+
+    return describe_variant(run.spec, run.variant or {}, run.seed)
 
 
 def run_status_event(*, run: Run) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import player, views
+from . import compare, player, views
 
 app_name = "replays"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("api/runs/<uuid:run_id>/cancel", views.api_cancel, name="api-cancel"),
     path("s/<slug:slug>/replay", views.start, name="start"),
     path("replay/<uuid:run_id>/", player.replay_page, name="replay"),
+    path("compare/<uuid:run_a>/<uuid:run_b>/", compare.compare_page, name="compare"),
+    path("api/compare/<uuid:run_a>/<uuid:run_b>/", compare.api_compare, name="api-compare"),
 ]
