@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from simulation.mechanisms.base import Mechanism
 from simulation.mechanisms.capacity_pool import CapacityPool
+from simulation.mechanisms.config_rollout import ConfigRollout
 from simulation.mechanisms.dns_automation import DnsAutomation
 from simulation.mechanisms.dns_cache import DnsCache
 from simulation.mechanisms.health_check_failover import HealthCheckFailover
 from simulation.mechanisms.lease_fleet import LeaseFleet
 from simulation.mechanisms.request_throttle import RequestThrottle
+from simulation.mechanisms.restart_herd import RestartHerd
 from simulation.mechanisms.retry_storm import RetryStorm
 from simulation.mechanisms.route_announcement import RouteAnnouncement
 from simulation.mechanisms.stuck_until_operator import StuckUntilOperator
@@ -18,11 +20,13 @@ MECHANISM_TYPES: dict[str, type[Mechanism]] = {
     cls.TYPE: cls
     for cls in (
         CapacityPool,
+        ConfigRollout,
         DnsAutomation,
         DnsCache,
         HealthCheckFailover,
         LeaseFleet,
         RequestThrottle,
+        RestartHerd,
         RetryStorm,
         RouteAnnouncement,
         StuckUntilOperator,
