@@ -15,22 +15,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from simulation.errors import ScenarioError
 from simulation.mechanisms import MECHANISM_TYPES
 from simulation.params import Param, check_value
-from simulation.spec import Knob, MechanismSpec, Preset, Scenario
+from simulation.spec import Knob, MechanismSpec, Scenario
 
 Errors = list[tuple[str, str]]
 KNOB_KINDS = ("int", "float", "bool", "choice")
-MAX_KNOBS = 50
-MAX_PRESETS = 50
-KNOB_FIELDS = {"mechanism", "param"}
-PRESET_FIELDS = {"id", "name", "description", "variant"}
 MAX_VARIANT_ENTRIES = 50
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Intervention fields a public variant may set, and the kind of value each takes.
 INTERVENTION_FIELDS = ("enabled", "at_s")
 REFUSED = (
@@ -43,54 +37,26 @@ def knob_param(mechs: dict[str, MechanismSpec], knob: Knob) -> Param:
     return MECHANISM_TYPES[mechs[knob.mechanism].type].PARAMS[knob.param]
 
 
-Items = list[tuple[str, dict[str, Any]]]  # (path, object) as the validator's `_items` gives
+def check_presets(doc: dict[str, Any], scenario: Scenario) -> Scenario:
+    """Presets are checked against the scenario they vary, then applied and validated
+    whole (so a preset can never produce a scenario that would not run). The validator
+    has checked each preset's shape (its field table) already."""
+    from simulation.validate import parse_document
+    from simulation.variants import apply_variant
 
-
-def parse_knobs(items: Items, mechs: list[MechanismSpec], errors: Errors) -> list[Knob]:
-    by_id = {m.id: m for m in mechs}
-    out: list[Knob] = []
-    seen: set[tuple[str, str]] = set()
-    for path, item in items:
-        mid, name = item.get("mechanism"), item.get("param")
-        if mid not in by_id:
-            errors.append((f"{path}.mechanism", "unknown mechanism id"))
-            continue
-        params = MECHANISM_TYPES[by_id[mid].type].PARAMS
-        if name not in params:
-            errors.append((f"{path}.param", "unknown parameter; one of " + ", ".join(params)))
-            continue
-        if params[name].kind not in KNOB_KINDS:
-            errors.append((f"{path}.param", "only number, switch and choice parameters are knobs"))
-            continue
-        if (mid, name) in seen:
-            errors.append((path, f"duplicate knob {mid}.{name}"))
-        seen.add((mid, name))
-        out.append(Knob(mechanism=mid, param=name))
-    return out
-
-
-def parse_presets(items: Items, scenario: Scenario, errors: Errors) -> list[Preset]:
-    out: list[Preset] = []
-    seen: set[str] = set()
-    for path, item in items:
-        pid = item.get("id")
-        if not isinstance(pid, str) or not ID_RE.match(pid):
-            errors.append((f"{path}.id", "must be an id: lowercase letters, digits, - or _ (≤ 64)"))
-        elif pid in seen:
-            errors.append((f"{path}.id", f"duplicate id {pid!r}"))
-        seen.add(str(pid))
-        name, description = item.get("name"), item.get("description", "")
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            errors.append((f"{path}.name", "must be a non-empty string (≤ 200 characters)"))
-        if not isinstance(description, str) or len(description) > 4000:
-            errors.append((f"{path}.description", "must be a string (≤ 4000 characters)"))
-        variant = item.get("variant")
-        if not isinstance(variant, dict) or not variant:
-            errors.append((f"{path}.variant", "must be a non-empty object of path: value"))
-            continue
-        check_public_variant(scenario, variant, errors, prefix=f"{path}.variant")
-        out.append(Preset(str(pid), str(name), dict(variant), str(description)))
-    return out
+    errors: Errors = []
+    for i, preset in enumerate(scenario.presets):
+        check_public_variant(scenario, preset.variant, errors, prefix=f"presets[{i}].variant")
+    if not errors:
+        base = {k: v for k, v in doc.items() if k != "presets"}
+        for i, preset in enumerate(scenario.presets):
+            try:
+                parse_document(apply_variant(base, preset.variant))
+            except ScenarioError as exc:
+                errors.extend((f"presets[{i}].variant: {p}", m) for p, m in exc.errors)
+    if errors:
+        raise ScenarioError(errors)
+    return scenario
 
 
 def check_public_variant(

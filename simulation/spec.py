@@ -1,8 +1,18 @@
-"""The `outage-replay/1` scenario as plain, frozen data.
+"""The `outage-replay/1` scenario as plain, frozen data, and its field tables.
 
 `Scenario` is what the validator (`validate.parse_document`) returns and what
 `Simulation` runs. `Scenario.to_document()` gives back the canonical JSON document
 (defaults filled in), so `parse_document(s.to_document()) == s`.
+
+Each dataclass below is the **field table** of one part of the document: every attribute
+is declared with `shape(kind, …)` (see `fields.py`), in document order. `table(part)`
+returns the table; the validator, the canonical document, the JSON Schema and the Django
+side (models, converters, admin forms) are all derived from it. To add a field, add one
+`shape(...)` line here (and a Django migration); see docs/CONTRACTS.md.
+
+One vocabulary: every row is named by its `id` (a dependency by `from->to`, see
+`row_id`), and a dependency's ends are `from` / `to` in the document and `source` /
+`target` in Python (where `from` is a keyword).
 
 Times are seconds from `start` (`at_s`, `delay_s`, `duration_s`); `start` is an ISO 8601
 timestamp with offset, kept as written; `timezone` is an IANA name used only for display.
@@ -10,234 +20,240 @@ timestamp with offset, kept as written; `timezone` is an IANA name used only for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from simulation.fields import ID_MAX_LENGTH, Field, fields_of, shape
+from simulation.limits import LIMITS
 
 FORMAT = "outage-replay/1"
 STATUSES = ("healthy", "degraded", "down", "recovering")
 MILESTONE_KINDS = ("emergent", "operator", "reference")
+MAX_DURATION = LIMITS["max_duration_s"]
+DAY_S = 86400
+MAX_KNOBS = 50
+MAX_PRESETS = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Source:
-    title: str
-    url: str = ""
+    title: str = shape("str", max_length=LIMITS["max_string"], help="what the source is")
+    url: str = shape("str", default="", max_length=LIMITS["max_string"], help="https://…")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Service:
-    id: str
-    name: str
-    group: str = ""
-    description: str = ""
-    illustrative: bool = False
+    id: str = shape("id", label="id")
+    name: str = shape("str", max_length=LIMITS["max_string"])
+    group: str = shape("str", default="", max_length=LIMITS["max_string"])
+    description: str = shape("text", default="")
+    illustrative: bool = shape("bool", default=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dependency:
-    from_: str
-    to: str
-    kind: str = "hard"
-    delay_s: int = 0
-    illustrative: bool = False
-    description: str = ""
+    source: str = shape(
+        "ref", name="from", ref="services", label="from", help="the service that depends"
+    )
+    target: str = shape(
+        "ref", name="to", ref="services", label="to", help="the service depended on"
+    )
+    kind: str = shape(
+        "choice",
+        default="hard",
+        choices=("hard", "soft"),
+        max_length=8,
+        labels=("hard (down ⇒ down)", "soft (down ⇒ degraded)"),
+    )
+    delay_s: int = shape("int", default=0, min=0, max=DAY_S, label="delay (s)")
+    illustrative: bool = shape("bool", default=False)
+    description: str = shape("text", default="")
 
     @property
     def id(self) -> str:
-        return f"{self.from_}->{self.to}"
+        return f"{self.source}->{self.target}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MechanismSpec:
-    id: str
-    type: str
-    services: tuple[str, ...]
-    params: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
+    id: str = shape("id", label="id")
+    type: str = shape("name", names="mechanism_types", max_length=ID_MAX_LENGTH)
+    services: tuple[str, ...] = shape("refs", default=(), ref="services")
+    params: dict[str, Any] = shape("params", factory=dict)
+    description: str = shape("text", default="")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fault:
-    id: str
-    at_s: int
-    type: str
-    target: str
-    params: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
+    id: str = shape("id", label="id")
+    at_s: int = shape("int", min=0, until_end=True, time=True, label="at")
+    type: str = shape("name", names="faults", max_length=ID_MAX_LENGTH)
+    target: str = shape("ref", ref="mechanisms")
+    params: dict[str, Any] = shape("params", factory=dict)
+    description: str = shape("text", default="")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Intervention:
-    id: str
-    action: str
-    target: str
-    label: str
-    at_s: int | None = None
-    when: dict[str, Any] | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    enabled: bool = True
-    description: str = ""
+    id: str = shape("id", label="id")
+    at_s: int | None = shape(
+        "int",
+        default=None,
+        nullable=True,
+        min=0,
+        until_end=True,
+        time=True,
+        label="at",
+        help="timed: when it happens",
+    )
+    when: dict[str, Any] | None = shape(
+        "condition",
+        default=None,
+        nullable=True,
+        help='conditional: e.g. {"service": "x", "status": "down"}',
+    )
+    action: str = shape("name", names="actions", max_length=ID_MAX_LENGTH)
+    target: str = shape("ref", ref="mechanisms")
+    params: dict[str, Any] = shape("params", factory=dict)
+    label: str = shape("str", max_length=LIMITS["max_string"])
+    enabled: bool = shape("bool", default=True)
+    description: str = shape("text", default="")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Milestone:
-    id: str
-    at_s: int
-    label: str
-    kind: str = "reference"
-    service: str | None = None
-    match: dict[str, Any] | None = None
-    source: str = ""
-    tolerance_s: int | None = None
+    id: str = shape("id", label="id")
+    at_s: int = shape("int", min=-MAX_DURATION, max=MAX_DURATION, time=True, label="at")
+    label: str = shape("str", max_length=LIMITS["max_string"])
+    kind: str = shape(
+        "choice",
+        default="reference",
+        choices=MILESTONE_KINDS,
+        max_length=10,
+        labels=("emergent (the model must produce it)", "operator action", "reference only"),
+    )
+    service: str | None = shape("ref", default=None, nullable=True, ref="services")
+    match: dict[str, Any] | None = shape("condition", default=None, nullable=True, match=True)
+    source: str = shape("str", default="", max_length=LIMITS["max_string"])
+    tolerance_s: int | None = shape(
+        "int", default=None, nullable=True, min=0, max=DAY_S, label="tolerance (s)"
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Knob:
     """A mechanism parameter the author exposes to every viewer (the What-if panel)."""
 
-    mechanism: str
-    param: str
+    mechanism: str = shape("ref", ref="mechanisms", help="the mechanism's id")
+    param: str = shape("str", max_length=ID_MAX_LENGTH, label="parameter")
 
     @property
     def path(self) -> str:
         return f"mechanisms.{self.mechanism}.params.{self.param}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Preset:
     """A named variant the author wrote: `{variant path: value}` over what is exposed."""
 
-    id: str
-    name: str
-    variant: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
+    id: str = shape("id", label="id")
+    name: str = shape("str", max_length=200)
+    description: str = shape("text", default="")
+    variant: dict[str, Any] = shape(
+        "object",
+        help='{"mechanisms.<id>.params.<name>": value, "interventions.<id>.enabled": false}',
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
-    slug: str
-    title: str
-    start: str
-    duration_s: int
-    frame_interval_s: int
-    seed: int
-    services: tuple[Service, ...]
-    dependencies: tuple[Dependency, ...] = ()
-    mechanisms: tuple[MechanismSpec, ...] = ()
-    faults: tuple[Fault, ...] = ()
-    interventions: tuple[Intervention, ...] = ()
-    milestones: tuple[Milestone, ...] = ()
-    summary: str = ""
-    sources: tuple[Source, ...] = ()
-    timezone: str = "UTC"
-    knobs: tuple[Knob, ...] = ()
-    presets: tuple[Preset, ...] = ()
+    slug: str = shape("slug")
+    title: str = shape("str", max_length=LIMITS["max_string"])
+    summary: str = shape("text", default="")
+    sources: tuple[Source, ...] = shape(
+        "list", default=(), item="sources", max=100, help='[{"title": …, "url": …}]'
+    )
+    timezone: str = shape("timezone", default="UTC", max_length=64, help="IANA name")
+    start: str = shape(
+        "timestamp", max_length=40, help="ISO 8601 with offset, e.g. 2025-10-19T23:30:00-07:00"
+    )
+    duration_s: int = shape("int", min=1, max=MAX_DURATION, label="duration (s)")
+    frame_interval_s: int = shape("int", min=1, max=3600, label="frame interval (s)", initial=10)
+    seed: int = shape("int", default=0, min=0, max=2**63 - 1, label="default seed", initial=1)
+    services: tuple[Service, ...] = shape(
+        "part", item="services", min=1, max=LIMITS["max_services"]
+    )
+    dependencies: tuple[Dependency, ...] = shape(
+        "part", default=(), item="dependencies", max=LIMITS["max_dependencies"]
+    )
+    mechanisms: tuple[MechanismSpec, ...] = shape(
+        "part", default=(), item="mechanisms", max=LIMITS["max_mechanisms"]
+    )
+    faults: tuple[Fault, ...] = shape("part", default=(), item="faults", max=LIMITS["max_events"])
+    interventions: tuple[Intervention, ...] = shape(
+        "part", default=(), item="interventions", max=LIMITS["max_events"]
+    )
+    milestones: tuple[Milestone, ...] = shape(
+        "part", default=(), item="milestones", max=LIMITS["max_events"]
+    )
+    knobs: tuple[Knob, ...] = shape("part", default=(), item="knobs", max=MAX_KNOBS)
+    presets: tuple[Preset, ...] = shape("part", default=(), item="presets", max=MAX_PRESETS)
 
     def to_document(self) -> dict[str, Any]:
         """The canonical `outage-replay/1` document for this scenario."""
-        return {
-            "format": FORMAT,
-            "slug": self.slug,
-            "title": self.title,
-            "summary": self.summary,
-            "sources": [{"title": s.title, "url": s.url} for s in self.sources],
-            "timezone": self.timezone,
-            "start": self.start,
-            "duration_s": self.duration_s,
-            "frame_interval_s": self.frame_interval_s,
-            "seed": self.seed,
-            "services": [_service_doc(s) for s in self.services],
-            "dependencies": [_dependency_doc(d) for d in self.dependencies],
-            "mechanisms": [_mechanism_doc(m) for m in self.mechanisms],
-            "faults": [_fault_doc(f) for f in self.faults],
-            "interventions": [_intervention_doc(i) for i in self.interventions],
-            "milestones": [_milestone_doc(m) for m in self.milestones],
-            "knobs": [{"mechanism": k.mechanism, "param": k.param} for k in self.knobs],
-            "presets": [_preset_doc(p) for p in self.presets],
-        }
+        return {"format": FORMAT, **item_document(self)}
 
     def service_ids(self) -> list[str]:
         return [s.id for s in self.services]
 
 
-def _service_doc(s: Service) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "name": s.name,
-        "group": s.group,
-        "description": s.description,
-        "illustrative": s.illustrative,
-    }
+# -- the tables ------------------------------------------------------------------------
+# Every list in the document → the dataclass of its items, in document order.
+ITEMS: dict[str, type] = {
+    "sources": Source,
+    "services": Service,
+    "dependencies": Dependency,
+    "mechanisms": MechanismSpec,
+    "faults": Fault,
+    "interventions": Intervention,
+    "milestones": Milestone,
+    "knobs": Knob,
+    "presets": Preset,
+}
+TOP = "scenario"
 
 
-def _dependency_doc(d: Dependency) -> dict[str, Any]:
-    return {
-        "from": d.from_,
-        "to": d.to,
-        "kind": d.kind,
-        "delay_s": d.delay_s,
-        "illustrative": d.illustrative,
-        "description": d.description,
-    }
+def table(part: str) -> tuple[Field, ...]:
+    """The field table of `part` (a key of `ITEMS`, or `"scenario"` for the top level)."""
+    return _TABLES[part]
 
 
-def _mechanism_doc(m: MechanismSpec) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "type": m.type,
-        "services": list(m.services),
-        "params": _copy(m.params),
-        "description": m.description,
-    }
+def part_keys() -> tuple[str, ...]:
+    """The document's lists of rows (`kind == "part"`), in document order."""
+    return tuple(f.name for f in table(TOP) if f.kind == "part")
 
 
-def _fault_doc(f: Fault) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "at_s": f.at_s,
-        "type": f.type,
-        "target": f.target,
-        "params": _copy(f.params),
-        "description": f.description,
-    }
+def row_id(part: str, item: dict[str, Any]) -> str:
+    """How a row of `part` is named in paths and diffs: its id, or `from->to`."""
+    if part == "dependencies":
+        return f"{item.get('from')}->{item.get('to')}"
+    return str(item.get("id"))
 
 
-def _intervention_doc(i: Intervention) -> dict[str, Any]:
-    doc: dict[str, Any] = {"id": i.id}
-    if i.at_s is not None:
-        doc["at_s"] = i.at_s
-    if i.when is not None:
-        doc["when"] = _copy(i.when)
-    doc.update(
-        action=i.action,
-        target=i.target,
-        params=_copy(i.params),
-        label=i.label,
-        enabled=i.enabled,
-        description=i.description,
-    )
+def item_document(obj: Any) -> dict[str, Any]:
+    """The canonical document of one item (or the scenario's fields), by its table."""
+    doc: dict[str, Any] = {}
+    for f in _BY_CLASS[type(obj)]:
+        value = getattr(obj, f.attr)
+        if f.nullable and value is None:
+            continue
+        if f.kind in ("list", "part"):
+            doc[f.name] = [item_document(x) for x in value]
+        elif f.kind == "refs":
+            doc[f.name] = list(value)
+        else:
+            doc[f.name] = _copy(value)
     return doc
-
-
-def _milestone_doc(m: Milestone) -> dict[str, Any]:
-    doc: dict[str, Any] = {"id": m.id, "at_s": m.at_s, "label": m.label, "kind": m.kind}
-    if m.service is not None:
-        doc["service"] = m.service
-    if m.match is not None:
-        doc["match"] = _copy(m.match)
-    doc["source"] = m.source
-    if m.tolerance_s is not None:
-        doc["tolerance_s"] = m.tolerance_s
-    return doc
-
-
-def _preset_doc(p: Preset) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "name": p.name,
-        "description": p.description,
-        "variant": _copy(p.variant),
-    }
 
 
 def _copy(value: Any) -> Any:
@@ -246,3 +262,13 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+_TABLES: dict[str, tuple[Field, ...]] = {
+    TOP: fields_of(Scenario),
+    **{key: fields_of(cls) for key, cls in ITEMS.items()},
+}
+_BY_CLASS: dict[type, tuple[Field, ...]] = {
+    Scenario: _TABLES[TOP],
+    **{cls: _TABLES[key] for key, cls in ITEMS.items()},
+}

@@ -61,7 +61,7 @@ class World:
         self._plan = [(sid, tuple(self.deps_of.get(sid, ()))) for sid in self.order]
         self._dependents: dict[str, list[tuple[str, int]]] = {}
         for dep in spec.dependencies:
-            self._dependents.setdefault(dep.to, []).append((dep.from_, dep.delay_s * 1000))
+            self._dependents.setdefault(dep.target, []).append((dep.source, dep.delay_s * 1000))
         self._last_own: dict[str, tuple[str, float]] = {}
         self._due: list[tuple[int, str]] = []
         self.changed: list[str] = list(self.service_ids)  # statuses changed since read
@@ -246,13 +246,13 @@ class World:
 
     def _dep_state(self, dep: Dependency, t_ms: int) -> tuple[str, float]:
         if dep.delay_s == 0:
-            return self.status[dep.to], self.errors[dep.to]
+            return self.status[dep.target], self.errors[dep.target]
         at_ms = t_ms - dep.delay_s * 1000
-        times = self._history_t[dep.to]
+        times = self._history_t[dep.target]
         index = bisect_right(times, at_ms) - 1
         if index < 0:
             return "healthy", 0.0
-        _, status, error = self.history[dep.to][index]
+        _, status, error = self.history[dep.target][index]
         return status, error
 
     def _set_status(self, sid: str, status: str, error: float, t_ms: int) -> None:
@@ -299,7 +299,7 @@ def _merge_dependency(
 def _deps_by_service(deps: tuple[Dependency, ...]) -> dict[str, list[Dependency]]:
     out: dict[str, list[Dependency]] = {}
     for dep in deps:
-        out.setdefault(dep.from_, []).append(dep)
+        out.setdefault(dep.source, []).append(dep)
     return out
 
 
@@ -313,7 +313,7 @@ def _topological(ids: list[str], deps_of: dict[str, list[Dependency]]) -> list[s
             return
         seen.add(sid)
         for dep in deps_of.get(sid, ()):
-            visit(dep.to)
+            visit(dep.target)
         order.append(sid)
 
     for sid in ids:

@@ -7,6 +7,7 @@ import zipfile
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,30 +16,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import admin_views
-from .admin_forms import (
-    AuthoringContext,
-    DependencyForm,
-    FaultForm,
-    InterventionForm,
-    KnobForm,
-    MechanismForm,
-    MilestoneForm,
-    PartFormSet,
-    PresetForm,
-    ScenarioForm,
-    ServiceForm,
-)
-from .models import (
-    Dependency,
-    Fault,
-    Intervention,
-    Knob,
-    Mechanism,
-    Milestone,
-    Preset,
-    Scenario,
-    Service,
-)
+from .admin_forms import AuthoringContext, PartFormSet, ScenarioForm, inline_fields, part_form
+from .model_fields import PART_KEYS
+from .models import PART_MODELS, Scenario
 from .services import scenario_bump_version, scenario_duplicate, scenario_export
 from .validation import validate_document
 
@@ -64,55 +44,26 @@ class PartInline(admin.TabularInline):
         return type(formset.__name__, (formset,), attrs)
 
 
-class ServiceInline(PartInline):
-    model = Service
-    form = ServiceForm
-    fields = ("key", "name", "group", "description", "illustrative")
-    extra = 1
+def part_inline(part: str) -> type[PartInline]:
+    """The tabular inline of one part, its columns from the part's field table."""
+    model = PART_MODELS[part]
+    attrs = {
+        "model": model,
+        "form": part_form(part),
+        "fields": inline_fields(part),
+        "extra": 1 if part == "services" else 0,
+    }
+    if part in INLINE_TITLES:
+        attrs["verbose_name_plural"] = INLINE_TITLES[part]
+    return type(f"{model.__name__}Inline", (PartInline,), attrs)
 
 
-class DependencyInline(PartInline):
-    model = Dependency
-    form = DependencyForm
-    fields = ("source", "target", "kind", "delay_s", "illustrative", "description")
-
-
-class MechanismInline(PartInline):
-    model = Mechanism
-    form = MechanismForm
-    fields = ("key", "type", "services", "params", "description")
-
-
-class FaultInline(PartInline):
-    model = Fault
-    form = FaultForm
-    fields = ("key", "at_s", "target", "type", "params", "description")
-
-
-class InterventionInline(PartInline):
-    model = Intervention
-    form = InterventionForm
-    fields = ("key", "at_s", "when", "target", "action", "params", "label", "enabled")
-
-
-class MilestoneInline(PartInline):
-    model = Milestone
-    form = MilestoneForm
-    fields = ("key", "at_s", "label", "kind", "service", "match", "source", "tolerance_s")
-
-
-class KnobInline(PartInline):
-    model = Knob
-    form = KnobForm
-    fields = ("mechanism", "param")
-    verbose_name_plural = "knobs (parameters anyone may change in the What-if panel)"
-
-
-class PresetInline(PartInline):
-    model = Preset
-    form = PresetForm
-    fields = ("key", "name", "variant", "description")
-    verbose_name_plural = "presets (one-click variants in the What-if panel)"
+# Admin-only wording, where the list's name alone does not say what it is for.
+INLINE_TITLES = {
+    "knobs": "knobs (parameters anyone may change in the What-if panel)",
+    "presets": "presets (one-click variants in the What-if panel)",
+}
+INLINES = tuple(part_inline(part) for part in PART_KEYS)
 
 
 @admin.register(Scenario)
@@ -141,16 +92,7 @@ class ScenarioAdmin(admin.ModelAdmin):
         ),
     )
     prepopulated_fields = {"slug": ("title",)}  # noqa: RUF012
-    inlines = (
-        ServiceInline,
-        DependencyInline,
-        MechanismInline,
-        FaultInline,
-        InterventionInline,
-        MilestoneInline,
-        KnobInline,
-        PresetInline,
-    )
+    inlines = INLINES
     actions = ("duplicate", "export_json", "validate_and_preview", "open_replay")
     save_on_top = True
 
@@ -220,10 +162,10 @@ class ScenarioAdmin(admin.ModelAdmin):
 
     def _get(self, request: HttpRequest, pk: int, perm: str = "view") -> Scenario:
         scenario = get_object_or_404(Scenario, pk=pk)
-        allowed = getattr(self, f"has_{perm}_permission")(request, scenario)
+        # has_add_permission takes no object (a copy is a new scenario).
+        check = getattr(self, f"has_{perm}_permission")
+        allowed = check(request) if perm == "add" else check(request, scenario)
         if not allowed:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return scenario
 

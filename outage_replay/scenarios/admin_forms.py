@@ -19,14 +19,14 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 
 from simulation import MECHANISM_TYPES, ScenarioError
+from simulation.fields import Field
+from simulation.spec import table
 
 from .clock import Clock, format_duration
-from .documents import PART_DOCS, document_from_parts
-from .models import Scenario
+from .documents import PART_KEYS, document_from_parts
+from .model_fields import column, columns
+from .models import PART_MODELS, Scenario
 from .validation import validate_document
-
-# Document key → model field, where they differ (everything under it maps to the field).
-FIELD_FOR_DOC_KEY = {"id": "key", "from": "source", "to": "target"}
 
 
 class AuthoringContext:
@@ -68,7 +68,7 @@ class AuthoringContext:
             return []
         if not all(fs.is_valid() for fs in self.formsets.values()):
             return []
-        kept = {key: self.kept_forms(key) for key in PART_DOCS}
+        kept = {key: self.kept_forms(key) for key in PART_KEYS}
         doc = document_from_parts(
             main.instance, **{key: [f.instance for f in forms_] for key, forms_ in kept.items()}
         )
@@ -97,7 +97,7 @@ class AuthoringContext:
             m = re.match(r"^(\w+)\[(\d+)\](?:\.(\w+))?", path)
             if m and m.group(1) in kept and int(m.group(2)) < len(kept[m.group(1)]):
                 form = kept[m.group(1)][int(m.group(2))]
-                field = FIELD_FOR_DOC_KEY.get(m.group(3) or "", m.group(3) or "")
+                field = columns(m.group(1)).get(m.group(3) or "", "")
                 form.add_error(field if field in form.fields else None, text)
             elif path.split(".")[0] in self.formsets:
                 self.formsets[path.split(".")[0]]._non_form_errors.append(text)
@@ -180,44 +180,69 @@ def _choices(keys: list[str], current: Any, blank: bool = False) -> list[tuple[s
 
 
 class PartForm(forms.ModelForm):
-    """Base for inline rows: gets the context, turns `at_s` into a scenario-time field."""
+    """An inline row of one part, its form fields chosen by the part's field table:
+    times as scenario-time fields, references as selects of the ids in the submission."""
 
-    time_fields: tuple[str, ...] = ()
+    part = ""
 
     def __init__(self, *args: Any, admin_context: AuthoringContext | None = None, **kw: Any):
         super().__init__(*args, **kw)
         self.admin_context = admin_context
-        clock = admin_context.clock if admin_context else None
-        for name, field in self.fields.items():
-            if name == "description":
-                field.widget = copy.deepcopy(SMALL_TEXT)
-            elif name in ("params", "when", "match"):
-                field.widget = copy.deepcopy(JSON_WIDGET)
-                if name != "params":
-                    self.fields[name] = OptionalJSONField(
-                        required=False,
-                        widget=JSON_WIDGET,
-                        label=field.label,
-                        help_text=field.help_text,
-                    )
-        for name in self.time_fields:
-            model_field = self.fields[name]
-            self.fields[name] = ScenarioTimeField(
-                clock=clock,
-                required=model_field.required,
-                label=model_field.label,
-                help_text="02:25 · Oct 20 02:25 · +2h55m · seconds",
+        for f in table(self.part):
+            name = column(f)
+            if name in self.fields:
+                self._typed(f, name)
+
+    def _typed(self, f: Field, name: str) -> None:
+        field = self.fields[name]
+        kind = f.kind
+        if kind == "text":
+            field.widget = copy.deepcopy(SMALL_TEXT)
+        elif kind in ("params", "object"):
+            field.widget = copy.deepcopy(JSON_WIDGET)
+        elif kind == "condition":
+            self.fields[name] = OptionalJSONField(
+                required=False,
+                widget=copy.deepcopy(JSON_WIDGET),
+                label=field.label,
+                help_text=field.help_text,
             )
-            value = self.initial.get(name)
-            if isinstance(value, int):
-                self.fields[name].widget.attrs["title"] = (
-                    f"{clock.utc_label(value)} · " if clock else ""
-                ) + f"+{format_duration(value)} from start ({value} s)"
+        elif kind == "int" and f.time:
+            self._time_field(name, field)
+        elif kind == "ref":
+            self._reference(name, f.ref, blank=f.nullable)
+        elif kind == "refs":
+            current = getattr(self.instance, name, None) if self.instance.pk else []
+            self.fields[name] = forms.MultipleChoiceField(
+                required=False,
+                label=field.label,
+                choices=_choices(self.keys(f.ref), current),
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-checks"}),
+            )
+        elif kind == "name" and f.names == "mechanism_types":
+            self.fields[name] = forms.ChoiceField(
+                choices=[("", "—"), *_choices(sorted(MECHANISM_TYPES), self.initial.get(name))],
+                label=field.label,
+            )
+
+    def _time_field(self, name: str, field: forms.Field) -> None:
+        clock = self.admin_context.clock if self.admin_context else None
+        self.fields[name] = ScenarioTimeField(
+            clock=clock,
+            required=field.required,
+            label=field.label,
+            help_text="02:25 · Oct 20 02:25 · +2h55m · seconds",
+        )
+        value = self.initial.get(name)
+        if isinstance(value, int):
+            self.fields[name].widget.attrs["title"] = (
+                f"{clock.utc_label(value)} · " if clock else ""
+            ) + f"+{format_duration(value)} from start ({value} s)"
 
     def keys(self, prefix: str) -> list[str]:
         return self.admin_context.keys(prefix) if self.admin_context else []
 
-    def reference(self, name: str, prefix: str, *, blank: bool = False) -> None:
+    def _reference(self, name: str, prefix: str, *, blank: bool = False) -> None:
         current = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
         field = self.fields[name]
         self.fields[name] = forms.ChoiceField(
@@ -227,74 +252,28 @@ class PartForm(forms.ModelForm):
             help_text=field.help_text,
         )
 
-
-class ServiceForm(PartForm):
-    pass
-
-
-class DependencyForm(PartForm):
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.reference("source", "services")
-        self.reference("target", "services")
-
-
-class MechanismForm(PartForm):
-    services = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-checks"})
-    )
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        current = self.instance.services if self.instance.pk else []
-        self.fields["services"].choices = _choices(self.keys("services"), current)
-        types = sorted(MECHANISM_TYPES)
-        self.fields["type"] = forms.ChoiceField(
-            choices=[("", "—"), *_choices(types, self.initial.get("type"))],
-            label="Type",
-        )
-
-    def clean_services(self) -> list[str]:
-        chosen = self.cleaned_data.get("services") or []
-        before = [s for s in (self.instance.services or []) if s in chosen]
-        return before + [s for s in chosen if s not in before]
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Lists of ids keep the order they had; newly ticked ones go last.
+        for f in table(self.part):
+            name = column(f)
+            if f.kind == "refs" and name in cleaned:
+                chosen = cleaned.get(name) or []
+                before = [s for s in (getattr(self.instance, name, None) or []) if s in chosen]
+                cleaned[name] = before + [s for s in chosen if s not in before]
+        return cleaned
 
 
-class FaultForm(PartForm):
-    time_fields = ("at_s",)
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.reference("target", "mechanisms")
-
-
-class InterventionForm(PartForm):
-    time_fields = ("at_s",)
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.reference("target", "mechanisms")
+def part_form(part: str) -> type[PartForm]:
+    """The inline form class of `part`."""
+    model = PART_MODELS[part]
+    meta = type("Meta", (), {"model": model, "fields": inline_fields(part)})
+    return type(f"{model.__name__}Form", (PartForm,), {"part": part, "Meta": meta})
 
 
-class MilestoneForm(PartForm):
-    time_fields = ("at_s",)
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.reference("service", "services", blank=True)
-
-
-class KnobForm(PartForm):
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.reference("mechanism", "mechanisms")
-        self.fields["param"].help_text = "a number, switch or choice parameter of that mechanism"
-
-
-class PresetForm(PartForm):
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.fields["variant"].widget = copy.deepcopy(JSON_WIDGET)
+def inline_fields(part: str) -> tuple[str, ...]:
+    """The inline's columns: every field of the part's table, in document order."""
+    return tuple(column(f) for f in table(part))
 
 
 class PartFormSet(BaseInlineFormSet):

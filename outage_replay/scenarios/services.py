@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import F
 
 from simulation import ScenarioError, Simulation, parse_document
+from simulation.spec import row_id
 
-from .documents import PART_DOCS, PART_MODELS, parts_from_document, scenario_fields_from_document
+from .documents import PART_KEYS, PART_MODELS, parts_from_document, scenario_fields_from_document
 from .models import Scenario, Visibility
 from .validation import validate_bytes
 
@@ -21,12 +22,6 @@ PREVIEW_TIME_LIMIT_S = 30.0
 
 class ScenarioExists(ScenarioError):
     """Import of a slug that exists, without `replace`."""
-
-
-def _part_id(key: str, item: dict[str, Any]) -> str:
-    if key == "dependencies":
-        return f"{item['from']} → {item['to']}"
-    return str(item.get("id"))
 
 
 @dataclass
@@ -61,11 +56,11 @@ def scenario_diff(*, doc: dict[str, Any]) -> Diff:
     old = current.to_spec() if current else {"format": doc["format"]}
     diff = Diff(slug=doc["slug"], exists=current is not None)
     for name, value in doc.items():
-        if name not in PART_DOCS and current and old.get(name) != value:
+        if name not in PART_KEYS and current and old.get(name) != value:
             diff.fields.append(name)
-    for key in PART_DOCS:
-        before = {_part_id(key, item): item for item in old.get(key, [])}
-        after = {_part_id(key, item): item for item in doc.get(key, [])}
+    for key in PART_KEYS:
+        before = {row_id(key, item): item for item in old.get(key, [])}
+        after = {row_id(key, item): item for item in doc.get(key, [])}
         for ident, item in after.items():
             if ident not in before:
                 diff.new.append((key, ident))

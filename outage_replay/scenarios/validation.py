@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 
 from simulation import ScenarioError, parse_bytes, parse_document
+from simulation.spec import TOP, table
 
 from .documents import parts_from_document, scenario_fields_from_document
+from .model_fields import PART_KEYS, columns
 from .models import Scenario
 
 __all__ = ["ScenarioError", "canonical_document", "validate_bytes", "validate_document"]
@@ -25,14 +27,18 @@ def canonical_document(spec: Any) -> dict[str, Any]:
     return spec.to_document()
 
 
+# Part → its parameters field, for the parts that have one.
+PARAMS_FIELDS = {key: f.name for key in PART_KEYS for f in table(key) if f.kind == "params"}
+
+
 def stored_document(doc: dict[str, Any], canonical: dict[str, Any]) -> dict[str, Any]:
     """What we store for a valid document: every field spelled out (the canonical shape),
     but parameters exactly as the author wrote them, so a parameter left out keeps
     following the mechanism's default and export gives back what was imported."""
     stored = dict(canonical)
-    for key in ("mechanisms", "faults", "interventions"):
+    for key, name in PARAMS_FIELDS.items():
         stored[key] = [
-            {**item, "params": original.get("params") or {}}
+            {**item, name: original.get(name) or {}}
             for item, original in zip(canonical[key], doc.get(key) or [], strict=True)
         ]
     return stored
@@ -67,9 +73,9 @@ def _field_errors(
     return errors
 
 
-# Model field name → document key, where they differ.
-DOC_NAMES = {"key": "id"}
-DEPENDENCY_DOC_NAMES = {"source": "from", "target": "to"}
+def _doc_names(part: str) -> dict[str, str]:
+    """Model attribute → document key."""
+    return {col: name for name, col in columns(part).items()}
 
 
 def check_storable(doc: dict[str, Any]) -> None:
@@ -83,9 +89,9 @@ def check_storable(doc: dict[str, Any]) -> None:
     try:
         scenario.clean_fields(exclude=["secret_key"])
     except ValidationError as exc:
-        errors += _field_errors(exc, "", DOC_NAMES)
+        errors += _field_errors(exc, "", _doc_names(TOP))
     for key, rows in parts_from_document(doc).items():
-        names = DEPENDENCY_DOC_NAMES if key == "dependencies" else DOC_NAMES
+        names = _doc_names(key)
         for index, row in enumerate(rows):
             try:
                 row.clean_fields(exclude=["scenario"])

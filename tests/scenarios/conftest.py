@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from outage_replay.scenarios.documents import PART_DOCS
+from outage_replay.scenarios.documents import PART_KEYS
 from outage_replay.scenarios.models import (
     Dependency,
     Fault,
@@ -144,7 +144,7 @@ def admin_post_data(doc: dict[str, Any], visibility: str = "draft") -> dict[str,
         "seed": doc["seed"],
         "visibility": visibility,
     }
-    for key in PART_DOCS:
+    for key in PART_KEYS:
         rows = doc.get(key, [])
         data |= management(key, len(rows))
         for i, row in enumerate(rows):

@@ -226,3 +226,15 @@ def test_it_keeps_non_staff_out(client, small):
     assert (
         client.get(reverse("admin:scenarios_scenario_preview", args=[small.pk])).status_code == 302
     )
+
+
+def test_the_duplicate_button_makes_a_draft_copy(staff_client, small):
+    url = reverse("admin:scenarios_scenario_duplicate", args=[small.pk])
+    response = staff_client.post(url)
+    assert response.status_code == 302
+    copy = Scenario.objects.get(slug="small-db-overload-copy")
+    assert response["Location"] == change_url(copy)
+    assert copy.visibility == "draft" and copy.to_spec() | {"slug": small.slug} == (
+        small.to_spec() | {"title": copy.title}
+    )
+    assert staff_client.get(url).status_code == 302  # GET only goes back to the form
