@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "channels",
     "outage_replay.scenarios",
     "outage_replay.replays",
+    "outage_replay.sharing",
 ]
 
 MIDDLEWARE = [

@@ -8,4 +8,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("outage_replay.scenarios.urls")),
     path("", include("outage_replay.replays.urls")),
+    path("", include("outage_replay.sharing.urls")),
 ]

@@ -78,12 +78,17 @@ def player_context(
     key = request.GET.get("key") or ""
     slug = spec.get("slug") or ""
     title = str(spec.get("title") or "Outage replay")
+    from outage_replay.sharing.links import preview_meta
+
     return {
         "run_id": run_id,
         "seed": meta.get("seed"),
         "og_title": f"Replay: {title}",
         "og_description": _description(spec),
         "og_url": request.build_absolute_uri(request.path),
+        "og_image": preview_meta(
+            request, run_id=run_id, spec=spec, summary=meta.get("summary"), key=key
+        ),
         "scenario_url": f"/s/{slug}/" if slug else "",
         "import_map": import_map(),
         "module_urls": [static(p) for p in FIRST_FRAME_MODULES],

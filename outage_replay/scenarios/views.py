@@ -78,6 +78,19 @@ def _services_view(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": name, "services": items} for name, items in groups.items()]
 
 
+def _preview(
+    request: HttpRequest, scenario: Scenario, spec: dict[str, Any], run: Any
+) -> dict[str, Any] | None:
+    """The link preview of the scenario page: its latest finished run at `t` (or at the
+    moment with the most services down)."""
+    if run is None:
+        return None
+    from outage_replay.sharing.links import preview_meta
+
+    key = scenario.secret_key if scenario.visibility == Visibility.UNLISTED else ""
+    return preview_meta(request, run_id=str(run.id), spec=spec, summary=run.summary, key=key)
+
+
 @require_GET
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     key = request.GET.get("key") or None
@@ -119,6 +132,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "replay_url": replay_start_url(scenario),
         "key": scenario.secret_key if scenario.visibility == Visibility.UNLISTED else "",
         "page_url": request.build_absolute_uri(),
+        "og_image": _preview(request, scenario, spec, run),
     }
     return render(request, "scenarios/detail.html", context)
 
