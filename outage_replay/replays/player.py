@@ -78,7 +78,7 @@ def player_context(
     key = request.GET.get("key") or ""
     slug = spec.get("slug") or ""
     title = str(spec.get("title") or "Outage replay")
-    from outage_replay.sharing.links import preview_meta
+    from outage_replay.sharing.links import oembed_discovery_url, preview_meta
 
     return {
         "run_id": run_id,
@@ -86,6 +86,7 @@ def player_context(
         "og_title": f"Replay: {title}",
         "og_description": _description(spec),
         "og_url": request.build_absolute_uri(request.path),
+        "oembed_url": oembed_discovery_url(request, page_url=request.build_absolute_uri()),
         "og_image": preview_meta(
             request, run_id=run_id, spec=spec, summary=meta.get("summary"), key=key
         ),
@@ -100,6 +101,8 @@ def player_context(
             "frames_url": f"/api/runs/{run_id}/frames",
             "ws_url": f"/ws/runs/{run_id}/",
             "replay_url": f"/replay/{run_id}/",
+            "embed_url": f"/embed/{run_id}/",
+            "embed_title": f"Replay: {title}",
             "key": key,
             "uplot_js": static(UPLOT_JS),
             "uplot_css": static(UPLOT_CSS),

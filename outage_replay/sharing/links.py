@@ -32,9 +32,13 @@ def embed_url(
     return request.build_absolute_uri(path)
 
 
-def moment_of(request: HttpRequest, spec: dict[str, Any], summary: dict[str, Any] | None) -> int:
-    """The moment a page shows: its `t`, else the run's worst moment."""
-    t_s = parse_share_t(spec, request.GET.get("t"))
+def oembed_discovery_url(request: HttpRequest, *, page_url: str) -> str:
+    return request.build_absolute_uri("/oembed" + _query(url=page_url, format="json"))
+
+
+def moment_of(spec: dict[str, Any], summary: dict[str, Any] | None, t: str | None) -> int:
+    """The moment a link shows: its `t`, else the run's worst moment."""
+    t_s = parse_share_t(spec, t)
     if t_s is not None:
         return t_s
     intervals = (summary or {}).get("intervals") or {}
@@ -53,9 +57,11 @@ def preview_meta(
     spec: dict[str, Any],
     summary: dict[str, Any] | None,
     key: str = "",
+    t: str | None = None,
 ) -> dict[str, Any]:
-    """og:image / twitter:image fields of a page showing this run."""
-    t_s = moment_of(request, spec, summary)
+    """og:image / twitter:image fields of a page showing this run at `t` (a share link's
+    `t`; by default the page's own)."""
+    t_s = moment_of(spec, summary, request.GET.get("t") if t is None else t)
     state = headline(spec, (summary or {}).get("intervals") or {}, round_moment(t_s))
     return {
         "url": preview_url(request, run_id=run_id, t_s=t_s, key=key),

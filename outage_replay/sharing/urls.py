@@ -5,4 +5,6 @@ from . import views
 app_name = "sharing"
 urlpatterns = [
     path("replay/<uuid:run_id>/preview.png", views.preview_image, name="preview"),
+    path("embed/<uuid:run_id>/", views.embed_page, name="embed"),
+    path("oembed", views.oembed, name="oembed"),
 ]

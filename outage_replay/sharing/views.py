@@ -6,13 +6,18 @@ Thin views: parse, call a selector or service, answer.
 from __future__ import annotations
 
 import hashlib
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from outage_replay.replays import selectors
 
+from .links import embed_url, preview_meta
 from .preview import CACHE_TTL_S, preview_png
 
 
@@ -34,3 +39,117 @@ def preview_image(request: HttpRequest, run_id: UUID) -> HttpResponse:
     max_age = CACHE_TTL_S if intervals else 30
     response["Cache-Control"] = f"public, max-age={max_age}"
     return response
+
+
+# -- the embeddable player ---------------------------------------------------------------
+
+FRAME_ANY_ORIGIN = "frame-ancestors *"
+
+
+def frame_from_anywhere(response: HttpResponse) -> HttpResponse:
+    """The one exception to "this site is never framed": the embed route.
+
+    No X-Frame-Options (it would refuse every frame) and a policy that lets a page of any
+    origin frame this one. Everything else keeps `X-Frame-Options: DENY`.
+    """
+    response.xframe_options_exempt = True  # type: ignore[attr-defined]
+    response["Content-Security-Policy"] = FRAME_ANY_ORIGIN
+    return response
+
+
+@require_GET
+def embed_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    """`/embed/<id>/?t=&focus=&autoplay=0`: the compact, read-only player.
+
+    Visibility is the anonymous visitor's (a document's reader has no session here), so
+    the page reads no session and sets no cookie: it has no form and no CSRF token.
+    """
+    from outage_replay.replays.player import player_context
+
+    key = request.GET.get("key") or ""
+    run = selectors.run_get_visible(run_id=run_id, user=None, key=key)
+    if run is None:
+        raise Http404("No such run")
+    first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1).first()
+    meta = selectors.run_meta(run=run)
+    context = player_context(request, meta, first.to_dict() if first is not None else None)
+    context["run_config"]["autoplay"] = request.GET.get("autoplay") == "1"
+    query = {k: request.GET[k] for k in ("t", "focus", "key") if request.GET.get(k)}
+    context["full_url"] = request.build_absolute_uri(f"/replay/{run.id}/") + (
+        "?" + urlencode(query, safe=":") if query else ""
+    )
+    return frame_from_anywhere(render(request, "sharing/embed.html", context))
+
+
+# -- oEmbed (https://oembed.com) ---------------------------------------------------------
+
+OEMBED_SIZE = (960, 540)
+OEMBED_MIN = (320, 180)
+_PLAYER_PATH = re.compile(r"^/(?:replay|embed)/([0-9a-fA-F-]{36})/$")
+
+
+def _oembed_error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _dimension(request: HttpRequest, name: str, default: int, minimum: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ValueError(f"{name}: must be a whole number of pixels")
+    return max(minimum, min(default, int(raw)))
+
+
+@require_GET
+def oembed(request: HttpRequest) -> HttpResponse:
+    """`/oembed?url=<replay or embed URL>&format=json[&maxwidth=&maxheight=]`: a `rich`
+    answer whose html is the embed's <iframe> at the URL's moment."""
+    fmt = request.GET.get("format") or "json"
+    if fmt != "json":
+        return _oembed_error(501, "format: only json is served")
+    parts = urlsplit(request.GET.get("url") or "")
+    match = _PLAYER_PATH.match(parts.path)
+    if not match or parts.scheme not in {"http", "https"} or parts.netloc != request.get_host():
+        return _oembed_error(404, "url: not a replay or embed URL of this site")
+    query = {k: v[0] for k, v in parse_qs(parts.query).items() if k in {"t", "focus", "key"}}
+    run = selectors.run_get_visible(run_id=match.group(1), user=None, key=query.get("key"))
+    if run is None:
+        return _oembed_error(404, "url: no such run")
+    try:
+        width = _dimension(request, "maxwidth", OEMBED_SIZE[0], OEMBED_MIN[0])
+        height = _dimension(request, "maxheight", OEMBED_SIZE[1], OEMBED_MIN[1])
+    except ValueError as exc:
+        return _oembed_error(400, str(exc))
+    width, height = min(width, height * 16 // 9), min(height, width * 9 // 16)
+    title = f"Replay: {run.spec.get('title') or 'Outage replay'}"
+    src = embed_url(request, run_id=str(run.id), **query) + ("&" if query else "?") + "autoplay=0"
+    preview = preview_meta(
+        request,
+        run_id=str(run.id),
+        spec=run.spec,
+        summary=run.summary,
+        key=query.get("key", ""),
+        t=query.get("t", ""),
+    )
+    html = format_html(
+        '<iframe src="{}" width="{}" height="{}" title="{}" loading="lazy" '
+        'style="border:0;max-width:100%" allowfullscreen></iframe>',
+        src, width, height, title,
+    )  # fmt: skip
+    return JsonResponse(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "provider_name": "Outage Replay",
+            "provider_url": request.build_absolute_uri("/"),
+            "title": title,
+            "html": html,
+            "width": width,
+            "height": height,
+            "thumbnail_url": preview["url"],
+            "thumbnail_width": preview["width"],
+            "thumbnail_height": preview["height"],
+            "cache_age": 3600,
+        }
+    )

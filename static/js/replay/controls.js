@@ -32,12 +32,15 @@ export function createControls({ app, timeline, clock, config, narration, announ
   scrub.addEventListener("change", () => announceTime("At"));
 
   playBtn.addEventListener("click", () => setPlaying(!app.playing));
-  $("btn-prev").addEventListener("click", () => step(-1));
-  $("btn-next").addEventListener("click", () => step(1));
+  // The embed has no event steps, copy, embed or help buttons (nor a dialog).
+  $("btn-prev")?.addEventListener("click", () => step(-1));
+  $("btn-next")?.addEventListener("click", () => step(1));
   live.addEventListener("click", () => { app.followLive = true; seek(timeline.liveEdgeMs, { keepFollow: true }); setPlaying(true); });
-  $("btn-copy").addEventListener("click", copyLink);
+  $("btn-copy")?.addEventListener("click", () => copyText(shareUrl(), { done: "Link copied", label: "Link to this moment" }));
+  $("btn-embed")?.addEventListener("click", () => copyText(embedSnippet(), { done: "Embed code copied", label: "Embed code for this moment" }));
   const help = $("help");
-  $("btn-help").addEventListener("click", () => help.showModal());
+  $("btn-help")?.addEventListener("click", () => help.showModal());
+  const fullLink = $("full-replay");  // the embed's link back to the full replay
 
   function announceTime(prefix) {
     const i = clock.info(app.t);
@@ -83,7 +86,7 @@ export function createControls({ app, timeline, clock, config, narration, announ
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     const t = e.target;
-    if (help.open) return;
+    if (help?.open) return;
     const tag = t?.tagName;
     if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && t.type !== "range") || t?.isContentEditable) return;
     const onButton = tag === "BUTTON" || tag === "A";
@@ -100,7 +103,7 @@ export function createControls({ app, timeline, clock, config, narration, announ
       }
       case "Home": seek(0); break;
       case "End": seek(limitMs()); break;
-      case "?": help.showModal(); break;
+      case "?": if (!help) return; help.showModal(); break;
       case "Escape": if (app.selected) select(null); else return; break;
       default:
         if (/^[1-6]$/.test(e.key)) {
@@ -116,34 +119,47 @@ export function createControls({ app, timeline, clock, config, narration, announ
   });
 
   // -- links -----------------------------------------------------------------------
-  function shareUrl() {
+  function momentUrl(path, extra = {}) {
     const params = new URLSearchParams();
     params.set("t", clock.linkParam(app.t));
     if (app.selected) params.set("focus", app.selected);
     if (config.key) params.set("key", config.key);
-    return `${location.origin}${config.replay_url}?${params.toString().replace(/%3A/g, ":")}`;
+    for (const [k, v] of Object.entries(extra)) params.set(k, v);
+    return `${location.origin}${path}?${params.toString().replace(/%3A/g, ":")}`;
+  }
+  const shareUrl = () => momentUrl(config.replay_url);
+
+  /** An <iframe> of /embed/<run>/ pinned to this moment (and the selected service). */
+  function embedSnippet() {
+    const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const src = momentUrl(config.embed_url, { autoplay: "0" });
+    return `<iframe src="${esc(src)}" width="960" height="540" title="${esc(config.embed_title || "Outage replay")}" ` +
+      `loading="lazy" referrerpolicy="no-referrer-when-downgrade" allowfullscreen style="border:0;max-width:100%"></iframe>`;
   }
 
   let urlTimer = 0;
   function urlChanged() {
     if (app.playing) return;
     clearTimeout(urlTimer);
-    urlTimer = setTimeout(() => history.replaceState(null, "", shareUrl()), 250);
+    // The embed keeps its own URL (a reload must stay an embed) and updates its link back.
+    if (fullLink) urlTimer = setTimeout(() => { fullLink.href = shareUrl(); }, 250);
+    else urlTimer = setTimeout(() => history.replaceState(null, "", shareUrl()), 250);
   }
 
-  async function copyLink() {
-    const url = shareUrl();
-    copyStatus.dataset.url = url;
+  async function copyText(text, { done, label }) {
+    copyStatus.dataset.url = text;
+    const old = copyStatus.nextElementSibling;
+    if (old?.classList.contains("copy-field")) old.remove();
     try {
-      await navigator.clipboard.writeText(url);
-      copyStatus.value = "Link copied";
+      await navigator.clipboard.writeText(text);
+      copyStatus.value = done;
     } catch {
-      copyStatus.value = "Copy this link:";
-      const field = h("input", { type: "text", readonly: true, value: url, "aria-label": "Link to this moment", class: "copy-field" });
+      copyStatus.value = "Copy this:";
+      const field = h("input", { type: "text", readonly: true, value: text, "aria-label": label, class: "copy-field" });
       copyStatus.after(field);
       field.select();
     }
-    copyStatus.title = url;
+    copyStatus.title = text;
     setTimeout(() => { copyStatus.value = ""; }, 4000);
   }
 
@@ -154,7 +170,8 @@ export function createControls({ app, timeline, clock, config, narration, announ
     const focus = q.get("focus");
     if (focus && timeline.serviceIndex.has(focus)) select(focus);
     if (t != null) { app.t = Math.max(0, Math.min(durationMs, t)); invalidate(); }
-    else if (!prefersReducedMotion()) setPlaying(true);
+    // The embed plays only when asked to (autoplay=1); a page in a document should not.
+    if ((config.autoplay ?? t == null) && !prefersReducedMotion()) setPlaying(true);
   }
 
   function fatal(text) {
@@ -201,5 +218,5 @@ export function createControls({ app, timeline, clock, config, narration, announ
     live.classList.toggle("at-live", app.followLive);
   }
 
-  return { seek, setPlaying, advance, update, applyUrl, urlChanged, fatal, shareUrl };
+  return { seek, setPlaying, advance, update, applyUrl, urlChanged, fatal, shareUrl, embedSnippet };
 }

@@ -59,14 +59,18 @@ const select = (id) => {
   controls.urlChanged();
   invalidate();
 };
+// The embed (/embed/<run>/) has a subset of the panels: a view whose element is absent
+// is a no-op, so both pages run this one module.
+const NO_VIEW = { update() { return null; }, addEvents() {}, select() {}, scroll() {}, neighbour() { return null; } };
+const view = (id, make) => ($(id) ? make($(id)) : NO_VIEW);
 const announcer = createAnnouncer($("announcer"));
 // Replaced by the Cytoscape graph once it is loaded (loadGraph, after the first frame).
 let graph = { update() {}, select() {} };
 const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [] });
-const race = createRace($("race"), { mech: findDnsMechanism(spec), clock, onSeek: seek, spec });
+const race = view("race", (el) => createRace(el, { mech: findDnsMechanism(spec), clock, onSeek: seek, spec }));
 let charts = { update() {} };
-const narration = createNarration($("narration"), { spec, timeline, clock, onSeek: seek, reducedMotion: prefersReducedMotion });
-const details = createDetails($("details"), { spec, timeline, clock, onSelect: select, onSeek: seek });
+const narration = view("narration", (el) => createNarration(el, { spec, timeline, clock, onSeek: seek, reducedMotion: prefersReducedMotion }));
+const details = view("details", (el) => createDetails(el, { spec, timeline, clock, onSelect: select, onSeek: seek }));
 const controls = createControls({ app, timeline, clock, config, narration, announcer, invalidate, select });
 perf.viewsMs = performance.now();
 
@@ -107,6 +111,13 @@ function render() {
     if (perf.frames.length < 20000) perf.frames.push(dt);
   }
 }
+
+// A paused player redraws after a resize or a theme change too (an embed's frame is
+// resized by its document): the views re-measure in their ResizeObservers, which run
+// after this frame's render, so ask for one more frame shortly after.
+const redrawSoon = () => { invalidate(); setTimeout(invalidate, 120); };
+window.addEventListener("resize", redrawSoon);
+window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawSoon);
 
 // -- after the first frame -------------------------------------------------------------
 /** Run fn once the frame being prepared has been painted (rAF, then a task after it). */
@@ -156,7 +167,7 @@ function loadAsset(tag, attrs) {
 /** uPlot is fetched at once but the charts, mostly below the first screenful, are built
  * after the graph (`graphLoaded`): the two would otherwise share the main thread. */
 async function loadCharts(graphLoaded) {
-  if (!plan.charts.length) { $("charts").closest("section").hidden = true; perf.chartsReadyMs = performance.now(); return; }
+  if (!plan.charts.length || !$("charts")) { const panel = $("charts")?.closest("section"); if (panel) panel.hidden = true; perf.chartsReadyMs = performance.now(); return; }
   try {
     // uPlot's minified build ships as an IIFE only: it sets window.uPlot.
     await Promise.all([loadAsset("script", { src: config.uplot_js }), loadAsset("link", { rel: "stylesheet", href: config.uplot_css }), graphLoaded]);
