@@ -48,15 +48,16 @@ def import_map() -> str:
     return json.dumps({"imports": {name: static(path) for name, path in IMPORTS.items()}})
 
 
-def _run_and_first_chunk(
-    run_id: UUID, request: HttpRequest
+def run_and_first_chunk(
+    run_id: UUID, *, user: Any, key: str | None
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The run meta of docs/CONTRACTS.md and its first stored chunk (None when the run is
-    missing or not visible). The first chunk is small (the runs app keeps it so), and
-    embedding it lets the page draw its first frame without waiting for the socket."""
+    missing or not visible to `user` with `key`). The first chunk is small (the runs app
+    keeps it so), and embedding it lets the page draw its first frame without waiting
+    for the socket."""
     from outage_replay.replays import selectors
 
-    run = selectors.run_get_visible(run_id=run_id, user=request.user, key=request.GET.get("key"))
+    run = selectors.run_get_visible(run_id=run_id, user=user, key=key)
     if run is None:
         return None
     first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1).first()
@@ -111,7 +112,7 @@ def player_context(
 
 
 def replay_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
-    found = _run_and_first_chunk(run_id, request)
+    found = run_and_first_chunk(run_id, user=request.user, key=request.GET.get("key"))
     if found is None:
         raise Http404("No such run")
     return render(request, "replays/replay.html", player_context(request, *found))

@@ -64,18 +64,15 @@ def embed_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
     Visibility is the anonymous visitor's (a document's reader has no session here), so
     the page reads no session and sets no cookie: it has no form and no CSRF token.
     """
-    from outage_replay.replays.player import player_context
+    from outage_replay.replays.player import player_context, run_and_first_chunk
 
-    key = request.GET.get("key") or ""
-    run = selectors.run_get_visible(run_id=run_id, user=None, key=key)
-    if run is None:
+    found = run_and_first_chunk(run_id, user=None, key=request.GET.get("key"))
+    if found is None:
         raise Http404("No such run")
-    first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1).first()
-    meta = selectors.run_meta(run=run)
-    context = player_context(request, meta, first.to_dict() if first is not None else None)
+    context = player_context(request, *found)
     context["run_config"]["autoplay"] = request.GET.get("autoplay") == "1"
     query = {k: request.GET[k] for k in ("t", "focus", "key") if request.GET.get(k)}
-    context["full_url"] = request.build_absolute_uri(f"/replay/{run.id}/") + (
+    context["full_url"] = request.build_absolute_uri(f"/replay/{run_id}/") + (
         "?" + urlencode(query, safe=":") if query else ""
     )
     return frame_from_anywhere(render(request, "sharing/embed.html", context))
