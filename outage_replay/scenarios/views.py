@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from .clock import Clock, format_duration
 from .describe import describe_condition
+from .mechanism_docs import mechanism_docs
 from .models import Scenario, Visibility
 from .selectors import run_latest_done, scenario_get_visible, scenario_list_public, status_strip
 from .services import scenario_export
@@ -135,6 +136,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "og_image": _preview(request, scenario, spec, run),
     }
     return render(request, "scenarios/detail.html", context)
+
+
+@require_GET
+def mechanisms(request: HttpRequest) -> HttpResponse:
+    return render(request, "scenarios/mechanisms.html", {"types": mechanism_docs()})
 
 
 @require_GET

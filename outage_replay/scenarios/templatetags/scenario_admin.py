@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
 from django import template
 
 from simulation import MECHANISM_TYPES
 
+from ..mechanism_docs import mechanism_summary, param_range
+
 register = template.Library()
-
-
-def _range(param: Any) -> str:
-    if param.choices:
-        return " | ".join(param.choices)
-    lo = "" if param.min is None else f"{param.min:g}"
-    hi = "" if param.max is None else f"{param.max:g}"
-    return f"{lo} … {hi}" if lo or hi else ""
 
 
 def _named(specs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -28,17 +23,18 @@ def _named(specs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 def mechanism_reference() -> list[dict[str, Any]]:
     types = []
     for name, cls in sorted(MECHANISM_TYPES.items()):
-        doc = inspect.getdoc(cls) or ""
+        module = sys.modules[cls.__module__]
+        doc = mechanism_summary(name, inspect.getdoc(module) or "")
         types.append(
             {
                 "name": name,
-                "doc": doc.split("\n\n")[0],
+                "doc": doc,
                 "params": [
                     {
                         "name": pname,
                         "kind": p.kind,
                         "default": p.default,
-                        "range": _range(p),
+                        "range": param_range(p),
                         "unit": p.unit,
                         "doc": p.doc,
                     }
