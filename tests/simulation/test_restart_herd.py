@@ -101,3 +101,17 @@ def test_it_requires_a_crash_condition() -> None:
     del document["mechanisms"][0]["params"]["crash_when"]
     with pytest.raises(ScenarioError, match=r"mechanisms\[0\]\.params\.crash_when: is required"):
         parse_document(document)
+
+
+def test_it_prolongs_recovery_only_in_the_region_whose_dependency_is_too_small() -> None:
+    document = doc()
+    herd = document["mechanisms"][0]
+    document["services"] += [{"id": "tasks-b", "name": "Tasks B"}, {"id": "db-b", "name": "DB B"}]
+    roomy = {**herd["params"], "capacity_per_s": 1000, "dependency": "db-b"}
+    document["mechanisms"].append(
+        {**herd, "id": "herd-b", "services": ["tasks-b"], "params": roomy}
+    )
+    result = run(document)
+    assert recovered_s(result) is None  # region A: its herd overloads its database
+    assert result.intervals["tasks-b"][-1][0] == "healthy"  # region B is back at once
+    assert result.intervals["tasks-b"][-1][1] < CLEARS_S + 30
