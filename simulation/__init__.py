@@ -18,6 +18,7 @@ from simulation.simulation import Result, Simulation
 from simulation.spec import Scenario
 from simulation.validate import parse_document
 from simulation.variants import apply_variant
+from simulation.version import code_digest
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "outage-replay-1.schema.json"
 
@@ -32,6 +33,7 @@ __all__ = [
     "Simulation",
     "SimulationAborted",
     "apply_variant",
+    "code_digest",
     "describe_variant",
     "knob_table",
     "load_file",

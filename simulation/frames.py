@@ -31,6 +31,8 @@ Entries = dict[str, dict[str, Any]]
 
 FIRST_FRAMES = 25
 EVERY_FRAMES = 250
+# A chunk's leading fields, in their order on the wire (`Chunk.head`).
+HEAD_FIELDS = ("index", "seq_from", "seq_to", "t_from_ms", "t_to_ms")
 
 
 def canonical(value: Any) -> str:
@@ -157,14 +159,8 @@ class Chunk:
         return int(self.deltas[-1]["t_ms"] if self.deltas else self.keyframe["t_ms"])
 
     def head(self) -> dict[str, int]:
-        """The chunk's leading fields: where it sits in the run."""
-        return {
-            "index": self.index,
-            "seq_from": self.seq_from,
-            "seq_to": self.seq_to,
-            "t_from_ms": self.t_from_ms,
-            "t_to_ms": self.t_to_ms,
-        }
+        """The chunk's leading fields (`HEAD_FIELDS`): where it sits in the run."""
+        return {name: getattr(self, name) for name in HEAD_FIELDS}
 
     def to_dict(self) -> dict[str, Any]:
         """The chunk's one shape (docs/CONTRACTS.md), as stored and as sent."""

@@ -20,7 +20,7 @@ from .wire import EncodedChunk
 
 MAX_BYTES = 64 * 1024 * 1024
 
-Key = tuple[str, int]
+Key = tuple[int, int]  # (stream id, chunk index): runs of one stream share entries
 
 
 class EncodedChunks:
@@ -29,8 +29,8 @@ class EncodedChunks:
         self._items: OrderedDict[Key, EncodedChunk] = OrderedDict()
         self._locks: dict[Key, asyncio.Lock] = {}
 
-    async def get(self, run_id: str, index: int) -> EncodedChunk | None:
-        key = (run_id, index)
+    async def get(self, stream_id: int, index: int) -> EncodedChunk | None:
+        key = (stream_id, index)
         chunk = self._hit(key)
         if chunk is not None:
             return chunk
@@ -40,7 +40,7 @@ class EncodedChunks:
                 chunk = self._hit(key)  # another viewer loaded it meanwhile
                 if chunk is None:
                     chunk = await database_sync_to_async(chunk_encoded_get)(
-                        run_id=run_id, index=index
+                        stream_id=stream_id, index=index
                     )
                     if chunk is not None:
                         self._items[key] = chunk

@@ -60,7 +60,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.run_id, self.group = str(run.id), run.group_name
+        self.run_id, self.group, self.stream_id = str(run.id), run.group_name, run.stream_id
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         after_seq = _after_seq(query)
@@ -156,7 +156,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
                 self.last_seq_to = seq_to
 
     async def _send_chunk(self, index: int) -> bool:
-        chunk = await encoded_chunks.get(self.run_id, index)
+        chunk = await encoded_chunks.get(self.stream_id, index)
         if chunk is None:
             return False
         if self.deflate:

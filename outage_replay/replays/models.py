@@ -2,8 +2,12 @@
 
 A `Run` freezes everything its frames depend on (the variant-applied scenario document
 and the seed), so a link to it replays identically after the scenario is edited or
-deleted. Its frames live in `RunChunk` rows: a keyframe (full state) followed by the
-deltas after it. The rows are the truth; the channel layer only announces them.
+deleted. Its frames live in a `FrameStream`, shared by every run with the same spec
+digest, seed and simulation code (content-addressed: the simulation is deterministic,
+so those three fix every frame), as `StreamChunk` rows: a keyframe (full state) and the
+deltas after it, stored as the zlib bytes a `?compress=deflate` viewer is sent. The rows
+are the truth; the channel layer only announces them. A run shows the stream's chunks up
+to its own `stored_seq_to`.
 
     queued ──► running ──► done
        │          ├──────► failed      (simulation error, time limit, too many attempts)
@@ -12,7 +16,9 @@ deltas after it. The rows are the truth; the channel layer only announces them.
 
 from __future__ import annotations
 
+import json
 import uuid
+import zlib
 
 from django.db import models
 from django.urls import reverse
@@ -54,6 +60,11 @@ class Run(models.Model):
     stored_seq_to = models.IntegerField(default=-1, help_text="last frame stored (-1: none)")
     frame_digest = models.CharField(max_length=64, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    # PROTECT: a stream is deleted only once no run uses it (services.streams_prune).
+    # Set when the run is created (or, at the latest, when its worker starts it).
+    stream = models.ForeignKey(
+        "FrameStream", null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of last attempt")
     owner_key = models.CharField(max_length=64, blank=True, editable=False)
@@ -93,31 +104,65 @@ class Run(models.Model):
         return f"run.{self.id.hex}"
 
 
-class RunChunk(models.Model):
-    """A keyframe and the deltas after it: frames `seq_from`…`seq_to` of one run."""
+class FrameStream(models.Model):
+    """The frames of (spec digest, seed, simulation code), computed once, shared by runs.
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="chunks")
+    `code` is `simulation.code_digest()` when the stream was started (a changed model
+    computes a new stream instead of replaying old frames); streams migrated from before
+    sharing have `legacy:` codes. `frame_digest` and `summary` are set when the stream is
+    complete; a run of a complete stream adopts them without computing anything.
+    """
+
+    spec_digest = models.CharField(max_length=64)
+    seed = models.BigIntegerField()
+    code = models.CharField(max_length=80)
+    frame_digest = models.CharField(max_length=64, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["spec_digest", "seed", "code"], name="framestream_unique_key"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"stream {self.spec_digest[:12]} seed {self.seed}"
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.frame_digest)
+
+
+class StreamChunk(models.Model):
+    """Frames `seq_from`…`seq_to` of a stream: `body` is zlib of the chunk's JSON object
+    (`Chunk.to_dict()`), exactly the bytes a `?compress=deflate` viewer is sent."""
+
+    stream = models.ForeignKey(FrameStream, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
     seq_from = models.PositiveIntegerField()
     seq_to = models.PositiveIntegerField()
     t_from_ms = models.BigIntegerField()
     t_to_ms = models.BigIntegerField()
-    keyframe = models.JSONField()
-    deltas = models.JSONField(default=list)
-    digest = models.CharField(max_length=64, help_text="sha256 of the canonical chunk")
+    body = models.BinaryField()
+    digest = models.CharField(max_length=64, help_text="sha256 of the chunk's JSON")
 
     class Meta:
-        ordering = ("run", "index")
+        ordering = ("stream", "index")
         constraints = (
-            models.UniqueConstraint(fields=["run", "index"], name="runchunk_unique_index"),
+            models.UniqueConstraint(fields=["stream", "index"], name="streamchunk_unique_index"),
         )
-        indexes = (models.Index(fields=["run", "seq_to"], name="runchunk_seq_to"),)
+        indexes = (
+            models.Index(fields=["stream", "seq_to"], name="streamchunk_seq_to"),
+            models.Index(fields=["stream", "t_from_ms"], name="streamchunk_t_from"),
+        )
 
     def __str__(self) -> str:
         return f"chunk {self.index} ({self.seq_from}–{self.seq_to})"
 
     def as_chunk(self) -> Chunk:
-        return Chunk(index=self.index, keyframe=self.keyframe, deltas=self.deltas)
+        return Chunk.from_dict(json.loads(zlib.decompress(self.body)))
 
 
 class Comparison(models.Model):

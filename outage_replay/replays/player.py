@@ -60,8 +60,8 @@ def run_and_first_chunk(
     run = selectors.run_get_visible(run_id=run_id, user=user, key=key)
     if run is None:
         return None
-    first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1).first()
-    return selectors.run_meta(run=run), (first.as_chunk().to_dict() if first is not None else None)
+    first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1)
+    return selectors.run_meta(run=run), (first[0].as_chunk().to_dict() if first else None)
 
 
 def _description(spec: dict[str, Any]) -> str:

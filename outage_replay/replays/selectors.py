@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
-from simulation.frames import Chunk
+from simulation.frames import HEAD_FIELDS, Chunk
 
-from .models import Run, RunChunk
+from .models import Run, StreamChunk
 from .wire import EncodedChunk
 
 # Chunks per `frames` response: ~16,000 frames, more than the longest shipped scenario.
@@ -112,27 +112,42 @@ def run_status_get(*, run_id: uuid.UUID | str) -> dict[str, Any] | None:
     )
 
 
+def _run_chunks(run_id: uuid.UUID | str) -> QuerySet[StreamChunk]:
+    """The chunks `run` shows: its stream's, up to the run's own `stored_seq_to`."""
+    shown_to = Run.objects.filter(pk=run_id).values("stored_seq_to")[:1]
+    return StreamChunk.objects.filter(stream__runs=run_id, seq_to__lte=Subquery(shown_to))
+
+
 def chunks_overlapping(
     *, run: Run, from_seq: int, to_seq: int | None, limit: int = MAX_CHUNKS_PER_RESPONSE
-) -> QuerySet[RunChunk]:
-    chunks = RunChunk.objects.filter(run=run, seq_to__gte=from_seq)
-    if to_seq is not None:
-        chunks = chunks.filter(seq_from__lte=to_seq)
+) -> QuerySet[StreamChunk]:
+    """The run's stored chunks overlapping frames `from_seq`…`to_seq`, in order."""
+    to_seq = run.stored_seq_to if to_seq is None else min(to_seq, run.stored_seq_to)
+    chunks = StreamChunk.objects.filter(
+        stream_id=run.stream_id, seq_to__gte=from_seq, seq_from__lte=to_seq
+    ).exclude(seq_to__gt=run.stored_seq_to)
     return chunks.order_by("index")[:limit]
 
 
 def chunk_heads_after(*, run_id: uuid.UUID | str, after_seq: int) -> list[tuple[int, int, int]]:
-    """(index, seq_from, seq_to) of every stored chunk ending after `after_seq`."""
+    """(index, seq_from, seq_to) of every chunk the run shows ending after `after_seq`."""
     return list(
-        RunChunk.objects.filter(run_id=run_id, seq_to__gt=after_seq)
+        _run_chunks(run_id)
+        .filter(seq_to__gt=after_seq)
         .order_by("index")
         .values_list("index", "seq_from", "seq_to")
     )
 
 
-def chunk_encoded_get(*, run_id: uuid.UUID | str, index: int) -> EncodedChunk | None:
-    chunk = RunChunk.objects.filter(run_id=run_id, index=index).first()
-    return EncodedChunk.of(chunk.as_chunk()) if chunk is not None else None
+def chunk_encoded_get(*, stream_id: int, index: int) -> EncodedChunk | None:
+    row = (
+        StreamChunk.objects.filter(stream_id=stream_id, index=index)
+        .values_list(*HEAD_FIELDS, "body")
+        .first()
+    )
+    if row is None:
+        return None
+    return EncodedChunk(dict(zip(HEAD_FIELDS, row[:-1], strict=True)), bytes(row[-1]))
 
 
 def run_seek(*, run_id: uuid.UUID | str, t_ms: int) -> Chunk | None:
@@ -141,7 +156,7 @@ def run_seek(*, run_id: uuid.UUID | str, t_ms: int) -> Chunk | None:
     Before the first frame, the first keyframe; past the last stored frame, the last
     stored chunk whole. None when nothing is stored yet.
     """
-    chunks = RunChunk.objects.filter(run_id=run_id)
+    chunks = _run_chunks(run_id)
     chunk = chunks.filter(t_from_ms__lte=t_ms).order_by("-index").first()
     if chunk is None:
         chunk = chunks.order_by("index").first()

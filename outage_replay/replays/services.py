@@ -5,6 +5,12 @@ run id: the simulation is deterministic, so a redelivered task recomputes from f
 skips every chunk already stored (same digest) and carries on; the frame digest it
 records at the end is therefore the clean run's. Each chunk is committed *before* it is
 announced, so anything a viewer hears about is already in the database.
+
+Frames are stored once per (spec digest, seed, simulation code) in a `FrameStream`: a
+run whose stream is already complete adopts it (no simulation, no new rows); one whose
+stream is partly stored (another run computing it, or one that stopped) computes and
+skips what is there. Streams go only when no run uses them: delete runs with
+`runs_delete`, never streams directly.
 """
 
 from __future__ import annotations
@@ -19,15 +25,16 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from simulation.frames import Chunk, sha256_of
 
-from .models import TERMINAL_STATUSES, Run, RunChunk, RunStatus
+from .models import TERMINAL_STATUSES, FrameStream, Run, RunStatus, StreamChunk
 from .notify import announce
 from .selectors import run_find_identical, run_status_event
-from .wire import chunk_event
+from .wire import EncodedChunk, chunk_event
 
 logger = logging.getLogger(__name__)
 
@@ -125,22 +132,38 @@ def run_create(
             return existing, False
     if before_create is not None:
         before_create()
-    run = Run.objects.create(
-        scenario=scenario,
-        scenario_slug=scenario.slug,
-        scenario_version=scenario.version,
-        spec=document,
-        spec_digest=sha256_of(document),
-        seed=seed,
-        variant=variant,
-        variant_digest=variant_digest,
-        frames_total=expected_frames(spec),
-        owner_key=owner_key,
-    )
+    spec_digest = sha256_of(document)
+    fields = {
+        "scenario": scenario,
+        "scenario_slug": scenario.slug,
+        "scenario_version": scenario.version,
+        "spec": document,
+        "spec_digest": spec_digest,
+        "seed": seed,
+        "variant": variant,
+        "variant_digest": variant_digest,
+        "frames_total": expected_frames(spec),
+        "owner_key": owner_key,
+    }
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(stream=stream_for(spec_digest, seed), **fields)
+    except IntegrityError:  # the stream was pruned between finding and using it
+        run = Run.objects.create(stream=stream_for(spec_digest, seed), **fields)
     from .tasks import simulate_run
 
     simulate_run.delay_on_commit(str(run.id))
     return run, True
+
+
+def stream_for(spec_digest: str, seed: int) -> FrameStream:
+    """The frame stream of this spec and seed under the current simulation code."""
+    from simulation import code_digest
+
+    stream, _ = FrameStream.objects.get_or_create(
+        spec_digest=spec_digest, seed=seed, code=code_digest()
+    )
+    return stream
 
 
 def _worth_reusing(run: Run) -> bool:
@@ -158,15 +181,21 @@ def run_execute(*, run_id: str) -> None:
     run = _run_start(run_id=run_id)
     if run is None:
         return
-    stored = dict(RunChunk.objects.filter(run=run).values_list("index", "digest"))
+    stream = run.stream
+    if stream.is_complete and _run_adopt(run=run, stream=stream):
+        return
+    stored = dict(StreamChunk.objects.filter(stream=stream).values_list("index", "digest"))
     pause_s = settings.RUN_CHUNK_PAUSE_MS / 1000
     simulation = _Simulated(run)
     try:
         for chunk in simulation.chunks():
-            chunk_digest = sha256_of(chunk.to_dict())
+            encoded = EncodedChunk.of(chunk)
+            chunk_digest = encoded.digest
             if stored.get(chunk.index) == chunk_digest:
-                continue  # stored by an earlier attempt: identical, nothing to do
-            if not _chunk_store(run=run, chunk=chunk, chunk_digest=chunk_digest):
+                if chunk.seq_to <= run.stored_seq_to:
+                    continue  # stored and shown by an earlier attempt: nothing to do
+                encoded = None  # stored by another run of this stream: show it
+            if not _chunk_store(run=run, chunk=chunk, encoded=encoded):
                 return  # cancelled (or finished elsewhere) meanwhile
             announce(run, chunk_event(chunk))
             if pause_s:
@@ -178,11 +207,29 @@ def run_execute(*, run_id: str) -> None:
     _run_finish(run=run, frame_digest=frame_digest, summary=summary)
 
 
+def _run_adopt(*, run: Run, stream: FrameStream) -> bool:
+    """Finish `run` with its complete stream's frames; False if they are not all there."""
+    heads = list(StreamChunk.objects.filter(stream=stream).values_list("seq_from", "seq_to"))
+    heads.sort()
+    seq_to = heads[-1][1] if heads else -1
+    gapless = [h[0] for h in heads] == [0, *(h[1] + 1 for h in heads[:-1])]
+    if not gapless or seq_to + 1 != run.frames_total:
+        return False
+    with transaction.atomic():
+        Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(stored_seq_to=seq_to)
+    run.stored_seq_to = seq_to
+    _run_finish(run=run, frame_digest=stream.frame_digest, summary=stream.summary)
+    return True
+
+
 def _run_start(*, run_id: str) -> Run | None:
     """Mark the run running and count the attempt; None when there is nothing to do."""
     max_attempts = settings.RUN_MAX_ATTEMPTS
+    from simulation import code_digest
+
     with transaction.atomic():
-        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        locked = Run.objects.select_for_update(of=("self",)).select_related("stream")
+        run = locked.filter(pk=run_id).first()
         if run is None or run.status in TERMINAL_STATUSES:
             return None
         if run.attempts >= max_attempts:
@@ -193,7 +240,12 @@ def _run_start(*, run_id: str) -> Run | None:
             run.status = RunStatus.RUNNING
             run.started_at = run.started_at or timezone.now()
             run.worker = f"{socket.gethostname()}:{os.getpid()}"
-            run.save(update_fields=["attempts", "status", "started_at", "worker"])
+            fields = ["attempts", "status", "started_at", "worker"]
+            if run.stream is None or run.stream.code != code_digest():  # (other code's frames)
+                run.stream = stream_for(run.spec_digest, run.seed)
+                run.stored_seq_to = -1
+                fields += ["stream", "stored_seq_to"]
+            run.save(update_fields=fields)
     if gave_up:
         run_fail(
             run_id=run.id,
@@ -205,8 +257,9 @@ def _run_start(*, run_id: str) -> Run | None:
     return run
 
 
-def _chunk_store(*, run: Run, chunk: Chunk, chunk_digest: str) -> bool:
-    """Commit one chunk and the run's progress together; False if the run stopped."""
+def _chunk_store(*, run: Run, chunk: Chunk, encoded: EncodedChunk | None) -> bool:
+    """Commit one chunk (None: it is in the stream already) and the run's progress
+    together; False if the run stopped."""
     progress = min(1.0, chunk.t_to_ms / run.duration_ms) if run.duration_ms else 1.0
     with transaction.atomic():
         updated = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
@@ -214,19 +267,21 @@ def _chunk_store(*, run: Run, chunk: Chunk, chunk_digest: str) -> bool:
         )
         if not updated:
             return False
-        head = chunk.head()
-        RunChunk.objects.update_or_create(
-            run=run,
-            index=head.pop("index"),
-            defaults={
-                **head,
-                "keyframe": chunk.keyframe,
-                "deltas": chunk.deltas,
-                "digest": chunk_digest,
-            },
-        )
+        if encoded is not None:
+            _stream_chunk_put(stream_id=run.stream_id, chunk=chunk, encoded=encoded)
     run.progress, run.stored_seq_to = progress, chunk.seq_to
     return True
+
+
+def _stream_chunk_put(*, stream_id: int, chunk: Chunk, encoded: EncodedChunk) -> None:
+    head = chunk.head()
+    index = head.pop("index")
+    fields = {**head, "body": encoded.deflated, "digest": encoded.digest}
+    try:
+        with transaction.atomic():
+            StreamChunk.objects.update_or_create(stream_id=stream_id, index=index, defaults=fields)
+    except IntegrityError:  # another run of this stream inserted it at the same moment
+        StreamChunk.objects.filter(stream_id=stream_id, index=index).update(**fields)
 
 
 def _run_finish(*, run: Run, frame_digest: str, summary: dict[str, Any]) -> None:
@@ -240,6 +295,9 @@ def _run_finish(*, run: Run, frame_digest: str, summary: dict[str, Any]) -> None
             finished_at=timezone.now(),
         )
     if updated:
+        FrameStream.objects.filter(pk=run.stream_id, frame_digest="").update(
+            frame_digest=frame_digest, summary=summary
+        )
         run.refresh_from_db()
         announce(run, run_status_event(run=run))
 
@@ -267,6 +325,41 @@ def run_cancel(*, run: Run) -> Run:
     run.refresh_from_db()
     announce(run, run_status_event(run=run))
     return run
+
+
+# -- delete -----------------------------------------------------------------------------
+
+
+def runs_delete(runs: QuerySet[Run]) -> int:
+    """Delete `runs`, then each of their frame streams that no other run uses.
+
+    The only way runs should be deleted (retention, admin): a stream shared with a run
+    that stays is kept. Returns the number of runs deleted.
+    """
+    stream_ids = set(runs.values_list("stream_id", flat=True))
+    _, per_model = runs.delete()
+    streams_prune(stream_ids=stream_ids)
+    return per_model.get(Run._meta.label, 0)
+
+
+def streams_prune(*, stream_ids: set[int] | None = None) -> int:
+    """Delete frame streams (and their chunks) that no run uses; the number deleted.
+
+    Reference-safe: `Run.stream` is PROTECT (and a database foreign key), so a stream a
+    run started using meanwhile raises instead of losing frames, and is skipped.
+    """
+    unused = FrameStream.objects.filter(runs__isnull=True)
+    if stream_ids is not None:
+        unused = unused.filter(pk__in=stream_ids)
+    pruned = 0
+    for stream_id in list(unused.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                deleted, _ = FrameStream.objects.filter(pk=stream_id, runs__isnull=True).delete()
+        except (ProtectedError, IntegrityError):
+            continue
+        pruned += 1 if deleted else 0
+    return pruned
 
 
 class _Simulated:

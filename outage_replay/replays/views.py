@@ -17,10 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import selectors, services, wire
 from .models import Run
 from .ratelimit import RateLimited, client_id, rate_limit_take
 from .services import RunRequestError
+from .wire import EncodedChunk
 
 MAX_BODY_BYTES = 64 * 1024
 CREATE_FIELDS = {"scenario", "key", "seed", "variant", "fresh"}
@@ -185,14 +186,13 @@ def api_frames(request: HttpRequest, run_id: Any) -> HttpResponse:
         and len(chunks) == selectors.MAX_CHUNKS_PER_RESPONSE
         and last < (run.stored_seq_to if to_seq is None else min(to_seq, run.stored_seq_to))
     )
-    return JsonResponse(
-        {
-            "run": str(run.id),
-            "chunks": [chunk.as_chunk().to_dict() for chunk in chunks],
-            "stored_seq_to": run.stored_seq_to,
-            "next_from_seq": last + 1 if more else None,
-        }
+    body = wire.frames_body(
+        run_id=str(run.id),
+        chunks=[EncodedChunk({}, bytes(chunk.body)) for chunk in chunks],
+        stored_seq_to=run.stored_seq_to,
+        next_from_seq=last + 1 if more else None,
     )
+    return HttpResponse(body, content_type="application/json")
 
 
 @csrf_exempt

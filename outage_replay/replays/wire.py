@@ -11,6 +11,7 @@ the channel layer's message limit however large a scenario is.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ def status_event(*, status: str, progress: float, error: str, stored_seq_to: int
 # -- WebSocket messages (server → browser); `seq` counts per connection -------------
 
 
-DEFLATE_LEVEL = 6
+DEFLATE_LEVEL = 9
 
 
 @dataclass
@@ -59,8 +60,8 @@ class EncodedChunk:
     """A chunk encoded for the wire once, shared by every viewer that is sent it.
 
     `deflated` is zlib of the chunk's JSON object (what a `?compress=deflate` viewer is
-    sent after its header line); `text` is that JSON, inflated the first time a plain
-    viewer needs it.
+    sent after its header line, and what is stored); `text` is that JSON, inflated the
+    first time a plain viewer needs it.
     """
 
     head: dict[str, int]
@@ -77,6 +78,11 @@ class EncodedChunk:
         if self._text is None:
             self._text = zlib.decompress(self.deflated).decode()
         return self._text
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the JSON text (the chunk's identity, whatever zlib's version)."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
 
     @property
     def size(self) -> int:
@@ -97,6 +103,15 @@ def chunk_message_deflated(seq: int, chunk: EncodedChunk) -> bytes:
     """
     header = dumps({"type": "chunk", "seq": int(seq), **chunk.head, "encoding": "deflate"})
     return b"%s\n%s" % (header.encode(), chunk.deflated)
+
+
+def frames_body(
+    *, run_id: str, chunks: list[EncodedChunk], stored_seq_to: int, next_from_seq: int | None
+) -> str:
+    """`GET /api/runs/<id>/frames`: the chunks' stored JSON spliced in, not re-encoded."""
+    rest = dumps({"stored_seq_to": stored_seq_to, "next_from_seq": next_from_seq})
+    texts = ",".join(chunk.text for chunk in chunks)
+    return f'{{"run":{dumps(run_id)},"chunks":[{texts}],{rest[1:]}'
 
 
 def run_message(seq: int, meta: dict[str, Any]) -> str:

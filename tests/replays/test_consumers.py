@@ -13,7 +13,7 @@ from outage_replay.asgi import application
 from outage_replay.replays import services
 from outage_replay.replays.models import Run
 from outage_replay.replays.notify import announce
-from outage_replay.replays.wire import chunk_event
+from outage_replay.replays.wire import EncodedChunk, chunk_event
 
 from .conftest import make_scenario
 
@@ -158,7 +158,9 @@ async def test_it_joins_a_live_run_without_gap_or_duplicate():
         return run, list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
 
     store = database_sync_to_async(
-        lambda run, chunk: services._chunk_store(run=run, chunk=chunk, chunk_digest="x")
+        lambda run, chunk: services._chunk_store(
+            run=run, chunk=chunk, encoded=EncodedChunk.of(chunk)
+        )
     )
     run, chunks = await running_run()
     for chunk in chunks[:2]:

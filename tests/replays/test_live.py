@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from outage_replay.replays.models import Run, RunChunk
+from outage_replay.replays.models import Run, StreamChunk
 from tests import embedded_redis
 
 from .client import Viewer, http_json
@@ -60,7 +60,7 @@ async def wait_for(predicate: Callable[[], bool], *, timeout_s: float, what: str
 
 
 def stored_chunks(run_id: str) -> int:
-    return RunChunk.objects.filter(run_id=run_id).count()
+    return StreamChunk.objects.filter(stream__runs=run_id).count()
 
 
 def run_of(run_id: str) -> Run:
@@ -215,4 +215,6 @@ def test_it_ends_a_failing_simulation_as_failed_with_a_readable_error(paced_stac
     run.refresh_from_db()
     assert run.status == "failed" and viewer.status["status"] == "failed"
     assert "duration_s" in run.error and run.error.startswith("The run's scenario is invalid")
-    assert run.frame_digest == "" and not RunChunk.objects.filter(run=run).exists()
+    assert (
+        run.frame_digest == "" and not StreamChunk.objects.filter(stream_id=run.stream_id).exists()
+    )

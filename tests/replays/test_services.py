@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from outage_replay.replays import services
-from outage_replay.replays.models import Run, RunChunk
+from outage_replay.replays import selectors, services
+from outage_replay.replays.models import FrameStream, Run, StreamChunk
 from outage_replay.replays.services import RunRequestError
 from simulation.frames import StreamDigest
 
@@ -22,9 +22,13 @@ def clean_digest(run: Run) -> str:
     return Simulation(parse_document(run.spec), run.seed).run().digest
 
 
+def chunks_of(run: Run) -> Any:
+    return StreamChunk.objects.filter(stream_id=run.stream_id).order_by("index")
+
+
 def stored_digest(run: Run) -> str:
     stream = StreamDigest()
-    for chunk in RunChunk.objects.filter(run=run).order_by("index"):
+    for chunk in chunks_of(run):
         stream.add_chunk(chunk.as_chunk())
     return stream.hexdigest()
 
@@ -39,10 +43,12 @@ def executed(scenario: Any, **kwargs: Any) -> Run:
 def test_it_stores_keyframed_chunks_and_the_clean_digest(scenario):
     run = executed(scenario)
     assert run.status == "done" and run.progress == 1.0 and run.attempts == 1
-    chunks = list(RunChunk.objects.filter(run=run).order_by("index"))
+    chunks = list(chunks_of(run))
     assert [c.index for c in chunks] == list(range(9)) and run.frames_total == 2001
     for before, chunk in zip([None, *chunks], chunks, strict=False):
-        assert chunk.keyframe["seq"] == chunk.seq_from and len(chunk.deltas) < 250
+        frames = chunk.as_chunk()
+        assert frames.keyframe["seq"] == chunk.seq_from and len(frames.deltas) < 250
+        assert frames.head() == {n: getattr(chunk, n) for n in frames.head()}
         assert chunk.seq_from == (before.seq_to + 1 if before else 0)
     assert run.frame_digest == clean_digest(run) == stored_digest(run)
     assert set(run.summary) == {"intervals", "milestones"}
@@ -50,24 +56,25 @@ def test_it_stores_keyframed_chunks_and_the_clean_digest(scenario):
 
 def test_it_resumes_a_run_interrupted_halfway_to_the_same_frames(scenario):
     run = executed(scenario)
-    clean = {c.index: c.digest for c in RunChunk.objects.filter(run=run)}
-    RunChunk.objects.filter(run=run, index__gte=4).delete()
+    clean = {c.index: c.digest for c in chunks_of(run)}
+    chunks_of(run).filter(index__gte=4).delete()
     Run.objects.filter(pk=run.pk).update(status="running", frame_digest="", stored_seq_to=999)
     services.run_execute(run_id=str(run.id))
     run.refresh_from_db()
     assert run.status == "done" and run.attempts == 2
-    assert {c.index: c.digest for c in RunChunk.objects.filter(run=run)} == clean
+    assert {c.index: c.digest for c in chunks_of(run)} == clean
     assert run.frame_digest == clean_digest(run) == stored_digest(run)
 
 
 def test_it_rewrites_a_stored_chunk_that_differs(scenario):
     run = executed(scenario)
-    chunk = RunChunk.objects.get(run=run, index=2)
+    chunk = chunks_of(run).get(index=2)
     good = chunk.as_chunk()
-    RunChunk.objects.filter(pk=chunk.pk).update(deltas=[], digest="tampered")
-    Run.objects.filter(pk=run.pk).update(status="running")
+    chunks_of(run).filter(pk=chunk.pk).update(body=chunks_of(run)[1].body, digest="tampered")
+    Run.objects.filter(pk=run.pk).update(status="running")  # redelivered before it finished
+    FrameStream.objects.filter(pk=run.stream_id).update(frame_digest="")
     services.run_execute(run_id=str(run.id))
-    assert RunChunk.objects.get(run=run, index=2).as_chunk() == good
+    assert chunks_of(run).get(index=2).as_chunk() == good
     assert stored_digest(run) == run.frame_digest
 
 
@@ -77,7 +84,7 @@ def test_it_gives_up_after_the_maximum_number_of_attempts(scenario, settings):
     services.run_execute(run_id=str(run.id))
     run.refresh_from_db()
     assert run.status == "failed" and run.error.startswith("Gave up after 3 attempts")
-    assert not RunChunk.objects.filter(run=run).exists()
+    assert not chunks_of(run).exists()
 
 
 def test_it_fails_a_simulation_that_crashes_midway_and_never_shows_it_done(scenario, monkeypatch):
@@ -97,7 +104,7 @@ def test_it_fails_a_simulation_that_crashes_midway_and_never_shows_it_done(scena
     assert run.error == (
         "The simulation stopped with an error: ZeroDivisionError: division by zero in a model"
     )
-    assert RunChunk.objects.filter(run=run).count() == 2
+    assert chunks_of(run).count() == 2
 
 
 def test_it_does_nothing_for_a_cancelled_run(scenario):
@@ -106,7 +113,7 @@ def test_it_does_nothing_for_a_cancelled_run(scenario):
     services.run_execute(run_id=str(run.id))
     run.refresh_from_db()
     assert run.status == "cancelled" and run.attempts == 0
-    assert not RunChunk.objects.filter(run=run).exists()
+    assert not chunks_of(run).exists()
 
 
 def test_it_reuses_an_identical_finished_run_unless_fresh(scenario):
@@ -185,3 +192,49 @@ def test_it_drops_public_variant_entries_that_change_nothing(scenario):
     base, _ = services.run_create(scenario=scenario)
     run, created = services.run_create(scenario=scenario, variant=same)
     assert run.pk == base.pk and not created and run.variant == {}
+
+
+def test_two_identical_runs_share_their_stored_frames(scenario, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from simulation import Simulation
+
+    first = executed(scenario)
+    rows = StreamChunk.objects.count()
+    monkeypatch.setattr(Simulation, "iter_chunks", None)  # the second one must not compute
+    with CaptureQueriesContext(connection) as queries:
+        second = executed(scenario)
+    monkeypatch.undo()
+    writes = [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert not [sql for sql in writes if "streamchunk" in sql]
+    assert second.pk != first.pk and second.stream_id == first.stream_id
+    assert StreamChunk.objects.count() == rows == 9
+    assert second.status == "done" and second.stored_seq_to == first.stored_seq_to == 2000
+    assert second.frame_digest == first.frame_digest == stored_digest(second)
+    assert second.summary == first.summary
+    other_seed = executed(scenario, seed=8)
+    assert other_seed.stream_id != first.stream_id and StreamChunk.objects.count() == 18
+
+
+def test_a_run_of_a_stream_another_run_stopped_halfway_completes_it(scenario):
+    stopped, _ = services.run_create(scenario=scenario)
+    services.run_execute(run_id=str(stopped.id))
+    chunks_of(stopped).filter(index__gte=4).delete()
+    FrameStream.objects.filter(pk=stopped.stream_id).update(frame_digest="")
+    Run.objects.filter(pk=stopped.pk).update(status="cancelled", stored_seq_to=774)  # chunk 3
+    again = executed(scenario)
+    assert again.stream_id == stopped.stream_id and again.stored_seq_to == 2000
+    assert again.frame_digest == clean_digest(again) == stored_digest(again)
+    stopped.refresh_from_db()
+    shown = selectors.chunk_heads_after(run_id=stopped.id, after_seq=-1)
+    assert [h[0] for h in shown] == [0, 1, 2, 3]  # a run shows only what it stored itself
+
+
+def test_deleting_runs_keeps_a_stream_another_run_still_uses(scenario):
+    first, second = executed(scenario), executed(scenario)
+    assert services.runs_delete(Run.objects.filter(pk=first.pk)) == 1
+    assert FrameStream.objects.filter(pk=second.stream_id).exists()
+    assert chunks_of(second).count() == 9
+    assert services.runs_delete(Run.objects.filter(pk=second.pk)) == 1
+    assert not FrameStream.objects.exists() and not StreamChunk.objects.exists()
