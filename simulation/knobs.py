@@ -27,6 +27,7 @@ KNOB_KINDS = ("int", "float", "bool", "choice")
 MAX_VARIANT_ENTRIES = 50
 # Intervention fields a public variant may set, and the kind of value each takes.
 INTERVENTION_FIELDS = ("enabled", "at_s")
+ACRONYMS = {"ttl", "dns", "nlb", "az", "azs", "api", "id", "ip"}
 REFUSED = (
     "not changeable in a variant: only the scenario's knobs, an intervention's "
     "enabled/at_s, and the seed are"
@@ -137,7 +138,7 @@ def knob_table(scenario: Scenario) -> list[dict[str, Any]]:
 def _label(name: str) -> str:
     if name.endswith("_s") and not name.endswith("_per_s"):
         name = name.removesuffix("_s")  # the unit says seconds
-    words = name.replace("_", " ")
+    words = " ".join(w.upper() if w in ACRONYMS else w for w in name.split("_"))
     return words[:1].upper() + words[1:]
 
 

@@ -115,4 +115,7 @@ def replay_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
     found = run_and_first_chunk(run_id, user=request.user, key=request.GET.get("key"))
     if found is None:
         raise Http404("No such run")
-    return render(request, "replays/replay.html", player_context(request, *found))
+    from .whatif import whatif_context
+
+    context = {**player_context(request, *found), **whatif_context(request, run_id)}
+    return render(request, "replays/replay.html", context)

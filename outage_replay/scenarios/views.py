@@ -134,8 +134,19 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "key": scenario.secret_key if scenario.visibility == Visibility.UNLISTED else "",
         "page_url": request.build_absolute_uri(),
         "og_image": _preview(request, scenario, spec, run),
+        **_whatif(scenario),
     }
     return render(request, "scenarios/detail.html", context)
+
+
+def _whatif(scenario: Scenario) -> dict[str, Any]:
+    from outage_replay.replays.whatif import runs_recent, whatif_panel
+
+    key = scenario.secret_key if scenario.visibility == Visibility.UNLISTED else ""
+    return {
+        "whatif": whatif_panel(scenario=scenario, key=key),
+        "recent_runs": runs_recent(scenario=scenario),
+    }
 
 
 @require_GET

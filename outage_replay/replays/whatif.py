@@ -1,0 +1,86 @@
+"""What the What-if panel needs (templates/replays/_whatif.html, static/js/whatif/panel.js).
+
+Built from the scenario as it is now (variants apply to its current version, as
+`POST /api/runs/` does), with each knob's label, unit, bounds and help from the
+mechanism's parameter table (`simulation.knob_table`), and the scenario's recent runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Run, RunStatus
+
+RECENT_RUNS = 8
+
+
+def whatif_panel(*, scenario: Any, key: str = "", base_run: Run | None = None) -> dict[str, Any]:
+    from outage_replay.scenarios.clock import Clock
+    from simulation import ScenarioError, knob_table, parse_document
+
+    try:
+        spec = parse_document(scenario.to_spec())
+    except ScenarioError:
+        return {}
+    clock = Clock.for_values(spec.start, spec.timezone)
+    label = clock.label if clock else (lambda s: f"{s} s")
+    return {
+        "scenario": spec.slug,
+        "key": key,
+        "seed": base_run.seed if base_run else spec.seed,
+        "default_seed": spec.seed,
+        "duration_s": spec.duration_s,
+        "base_run": str(base_run.id) if base_run else None,
+        "knobs": knob_table(spec),
+        "presets": [
+            {"id": p.id, "name": p.name, "description": p.description, "variant": p.variant}
+            for p in spec.presets
+        ],
+        "interventions": [
+            {
+                "id": i.id,
+                "label": i.label,
+                "at_s": i.at_s or 0,
+                "at_label": label(i.at_s or 0),
+                "conditional": i.when is not None,
+                "enabled": i.enabled,
+            }
+            for i in spec.interventions
+        ],
+    }
+
+
+def runs_recent(*, scenario: Any, limit: int = RECENT_RUNS) -> list[dict[str, Any]]:
+    """The scenario's latest finished runs, each saying what it changes (named against
+    the scenario as it is now: one document instead of every run's frozen spec)."""
+    from simulation import describe_variant
+
+    document = scenario.to_spec()
+    runs = (
+        Run.objects.filter(scenario=scenario, status=RunStatus.DONE)
+        .only("id", "seed", "variant", "finished_at", "scenario_version")
+        .order_by("-finished_at")[:limit]
+    )
+    return [
+        {
+            "id": str(run.id),
+            "url": run.get_absolute_url(),
+            "title": describe_variant(document, run.variant or {}, run.seed) or "As written",
+            "seed": run.seed,
+            "version": run.scenario_version,
+            "finished_at": run.finished_at,
+        }
+        for run in runs
+    ]
+
+
+def whatif_context(request: Any, run_id: Any) -> dict[str, Any]:
+    """The player page's panel: the run's scenario as it is now, this run as the base."""
+    from .selectors import run_get
+
+    run = run_get(run_id=run_id)
+    if run is None or run.scenario is None:
+        return {"whatif": {}}
+    scenario = run.scenario
+    key = scenario.secret_key if scenario.visibility == "unlisted" else ""
+    return {"whatif": whatif_panel(scenario=scenario, key=key, base_run=run)}
