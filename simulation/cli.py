@@ -7,6 +7,9 @@
             [--set cleanup_protects_active=true] [--json]
         Enumerate every interleaving of a small DNS automation configuration and count
         the schedules that end with an empty record.
+    schema [--write]
+        Print the format's JSON Schema (generated from the field tables); with --write,
+        write it to simulation/schema/outage-replay-1.schema.json.
 
 Bad files and bad --set paths exit with status 2 and the validator's message.
 This module and `__main__` are the only places in `simulation/` that read files, print
@@ -38,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "schema":
+            return _schema(args)
         return _explore(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -58,7 +63,23 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--endpoints", type=int, default=2)
     exp.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     exp.add_argument("--json", action="store_true")
+    schema = sub.add_parser("schema", help="print (or --write) the format's JSON Schema")
+    schema.add_argument("--write", action="store_true")
     return parser
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from simulation import SCHEMA_PATH
+    from simulation.schema import schema_text
+
+    text = schema_text()
+    if args.write:
+        SCHEMA_PATH.parent.mkdir(exist_ok=True)
+        SCHEMA_PATH.write_text(text, encoding="utf-8")
+        print(f"wrote {SCHEMA_PATH}")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def load_spec(path: str, assignments: list[str]) -> Scenario:

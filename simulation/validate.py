@@ -18,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from simulation import conditions, knobs
 from simulation.errors import ScenarioError
 from simulation.fields import ID_PATTERN, SLUG_PATTERN, Field
+from simulation.formats import known_formats, upgrade
 from simulation.limits import LIMITS
 from simulation.mechanisms import MECHANISM_TYPES
 from simulation.params import check_params
@@ -47,12 +49,16 @@ class Known:
 
 
 def parse_document(doc: object) -> Scenario:
+    """Validate a decoded document (older formats are upgraded first, see `formats`)."""
     errors: Errors = []
+    doc, _ = upgrade(doc)
     if not isinstance(doc, dict):
         raise ScenarioError([("$", "must be a JSON object")])
     _unknown("", doc, TOP_KEYS, errors)
     if doc.get("format") != FORMAT:
-        errors.append(("format", f'must be "{FORMAT}"'))
+        older = [f for f in known_formats() if f != FORMAT]
+        also = f" (or an older format: {', '.join(older)})" if older else ""
+        errors.append(("format", f'must be "{FORMAT}"{also}'))
     known = _known(doc)
     head: dict[str, Any] = {}
     for f in table(TOP):
@@ -171,6 +177,14 @@ def _value(  # noqa: PLR0911, PLR0912
     raise ValueError(f"no check for field kind {kind!r}")
 
 
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
+
+
 def _text(path: str, f: Field, value: Any, errors: Errors) -> str:
     """The string kinds: slug, str, text, name, timestamp, timezone."""
     if f.kind == "slug":
@@ -191,6 +205,8 @@ def _text(path: str, f: Field, value: Any, errors: Errors) -> str:
             errors.append((path, "must be an ISO 8601 timestamp"))
     elif f.kind == "timezone" and not TZ_RE.match(text):
         errors.append((path, "must be an IANA time zone name"))
+    elif f.kind == "timezone" and not _known_zone(text):
+        errors.append((path, "unknown time zone (use an IANA name like Europe/Dublin)"))
     return text
 
 

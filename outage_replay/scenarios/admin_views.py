@@ -12,11 +12,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from simulation import LIMITS, ScenarioError
+from simulation.formats import upgrade
 
 from .clock import Clock, format_duration
 from .models import Scenario, Visibility
 from .selectors import run_latest_done
-from .services import scenario_diff, scenario_import, scenario_preview
+from .services import free_slug, scenario_diff, scenario_import, scenario_preview
 from .validation import validate_bytes, validate_document
 from .views import replay_start_url
 
@@ -39,7 +40,7 @@ def import_view(model_admin: Any, request: HttpRequest) -> HttpResponse:
     if visibility not in Visibility.values:
         visibility = Visibility.DRAFT
     ctx["visibility"] = visibility
-    if request.method == "POST" and "apply" in request.POST:
+    if request.method == "POST" and ("apply" in request.POST or "as_copy" in request.POST):
         return _apply(model_admin, request, visibility, ctx)
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -50,12 +51,15 @@ def import_view(model_admin: Any, request: HttpRequest) -> HttpResponse:
                 ("$", f"file is larger than {LIMITS['max_bytes']} bytes ({upload.size})")
             ]
         else:
+            data = upload.read()
             try:
-                doc = validate_bytes(upload.read())
+                doc = validate_bytes(data)
             except ScenarioError as exc:
                 ctx["errors"] = exc.errors
             else:
                 ctx.update(_preview_context(doc))
+                # It validated, so it decodes; which format was it written in?
+                _, ctx["upgraded_from"] = upgrade(json.loads(data.decode("utf-8-sig")))
         ctx["filename"] = upload.name if upload else ""
     return TemplateResponse(
         request, template, _context(model_admin, request, "Import a scenario", **ctx)
@@ -68,6 +72,7 @@ def _preview_context(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "doc": doc,
         "diff": diff,
+        "copy_slug": free_slug(doc["slug"]) if diff.exists else "",
         "document_json": json.dumps(doc, ensure_ascii=False),
         "base_version": current.version if current else 0,
         "counts": {
@@ -94,6 +99,9 @@ def _apply(model_admin: Any, request: HttpRequest, visibility: str, ctx: dict) -
         return TemplateResponse(
             request, template, _context(model_admin, request, "Import a scenario", **ctx)
         )
+    if "as_copy" in request.POST:
+        doc = {**doc, "slug": free_slug(doc["slug"])}
+        return _create(model_admin, request, doc, visibility=visibility, ctx=ctx)
     current = Scenario.objects.filter(slug=doc["slug"]).first()
     base = request.POST.get("base_version", "")
     if str(current.version if current else 0) != base:
@@ -120,6 +128,29 @@ def _apply(model_admin: Any, request: HttpRequest, visibility: str, ctx: dict) -
             request, scenario, f"Replaced from JSON (version {scenario.version})"
         )
     model_admin.message_user(request, f"{scenario.slug}: {outcome}.", messages.SUCCESS)
+    return HttpResponseRedirect(reverse("admin:scenarios_scenario_change", args=[scenario.pk]))
+
+
+def _create(
+    model_admin: Any,
+    request: HttpRequest,
+    doc: dict[str, Any],
+    *,
+    visibility: str,
+    ctx: dict,
+) -> HttpResponse:
+    """Import as a copy: a new scenario under a free slug; the stored one is left alone."""
+    try:
+        scenario, _ = scenario_import(doc=doc, visibility=visibility)
+    except ScenarioError as exc:
+        ctx["errors"] = exc.errors
+        return TemplateResponse(
+            request,
+            "admin/scenarios/scenario/import.html",
+            _context(model_admin, request, "Import a scenario", **ctx),
+        )
+    model_admin.log_addition(request, scenario, "Imported from JSON as a copy")
+    model_admin.message_user(request, f"{scenario.slug}: created (a copy).", messages.SUCCESS)
     return HttpResponseRedirect(reverse("admin:scenarios_scenario_change", args=[scenario.pk]))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from simulation.fields import Field
 from simulation.spec import FORMAT, TOP, table
 
-from .model_fields import PART_KEYS, column
+from .model_fields import PART_KEYS, column, omittable
 from .models import PART_MODELS, Scenario
 
 SCENARIO_FIELDS = tuple(f.name for f in table(TOP) if f.kind != "part")
@@ -40,23 +40,65 @@ def _absent(f: Field, value: Any) -> bool:
 
 
 def row_document(part: str, row: Any) -> dict[str, Any]:
-    """The document item of one row (saved or not) of `part`."""
+    """The document item of one row (saved or not) of `part`: every field, except those
+    the author left out (`row.absent`) while they still hold their default."""
     doc: dict[str, Any] = {}
+    left_out = set(getattr(row, "absent", None) or ())
     for f in table(part):
         value = getattr(row, column(f))
-        if not _absent(f, value):
-            doc[f.name] = value
+        if _absent(f, value) or (f.name in left_out and omittable(f, value)):
+            continue
+        doc[f.name] = value
     return doc
 
 
 def document_from_parts(scenario: Scenario, **parts: Iterable[Any]) -> dict[str, Any]:
     """The document for `scenario` and its parts (keyword per list: services=…, …)."""
     doc: dict[str, Any] = {"format": FORMAT}
-    for name in SCENARIO_FIELDS:
-        doc[name] = getattr(scenario, name)
-    for key in PART_KEYS:
-        doc[key] = [row_document(key, row) for row in parts.get(key, ())]
+    left_out = set(scenario.absent or ())
+    for f in table(TOP):
+        if f.kind == "part":
+            value: Any = [row_document(f.name, row) for row in parts.get(f.name, ())]
+        else:
+            value = getattr(scenario, f.name)
+        if not (f.name in left_out and omittable(f, value)):
+            doc[f.name] = value
     return doc
+
+
+def absent_keys(part: str, item: dict[str, Any]) -> list[str]:
+    """The optional keys of a table that a document item leaves out."""
+    return [f.name for f in table(part) if not f.required and f.name not in item]
+
+
+def as_written(stored: dict[str, Any], original: dict[str, Any]) -> dict[str, Any]:
+    """`stored` (a canonical document) without the optional keys `original` left out
+    that still hold their default: so export gives back what was imported."""
+    out = {}
+    for f in table(TOP):
+        if f.name not in stored:
+            continue
+        value = stored[f.name]
+        if f.kind == "part":
+            items = original.get(f.name)
+            items = items if isinstance(items, list) else []
+            value = [
+                _item_as_written(f.name, item, items[i] if i < len(items) else {})
+                for i, item in enumerate(value)
+            ]
+        if f.name in original or not omittable(f, value):
+            out[f.name] = value
+    return {"format": stored["format"], **out}
+
+
+def _item_as_written(part: str, item: dict[str, Any], original: Any) -> dict[str, Any]:
+    given = original if isinstance(original, dict) else {}
+    fields = {f.name: f for f in table(part)}
+    return {
+        k: v
+        for k, v in item.items()
+        if k in given or k not in fields or not omittable(fields[k], v)
+    }
 
 
 def row_from_document(part: str, item: dict[str, Any]) -> Any:
@@ -69,7 +111,7 @@ def row_from_document(part: str, item: dict[str, Any]) -> Any:
         elif f.kind == "refs":
             value = list(value)
         values[column(f)] = value
-    return PART_MODELS[part](**values)
+    return PART_MODELS[part](**values, absent=absent_keys(part, item))
 
 
 def parts_from_document(doc: dict[str, Any]) -> dict[str, list[Any]]:
@@ -84,4 +126,12 @@ def parts_from_document(doc: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def scenario_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
-    return {name: doc[name] for name in SCENARIO_FIELDS if name in doc}
+    """The scenario row's fields for a (validated, stored) document."""
+    fields = {
+        f.name: copy.deepcopy(doc.get(f.name, None if f.required else f.default))
+        for f in table(TOP)
+        if f.kind != "part" and (f.name in doc or not f.required)
+    }
+    if isinstance(fields.get("sources"), tuple):
+        fields["sources"] = list(fields["sources"])
+    return {**fields, "absent": absent_keys(TOP, doc)}

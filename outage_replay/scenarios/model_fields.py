@@ -31,6 +31,15 @@ def columns(part: str) -> dict[str, str]:
     return {f.name: column(f) for f in table(part)}
 
 
+def omittable(f: Field, value: Any) -> bool:
+    """Whether an optional field may be left out of a document: it holds its default."""
+    if f.required:
+        return False
+    default = list(f.default) if isinstance(f.default, tuple) else f.default
+    current = list(value) if isinstance(value, tuple) else value
+    return bool(current == default or (f.nullable and current in (None, "")))
+
+
 def model_default(f: Field) -> Any:
     """What a new row starts with (NO_DEFAULT: nothing declared)."""
     if f.kind in ("refs", "list", "params", "object", "condition"):
@@ -81,8 +90,19 @@ def model_field(f: Field) -> models.Field:  # noqa: PLR0911, PLR0912
     raise ValueError(f"no model field for kind {f.kind!r}")
 
 
+def _absent_field() -> models.JSONField:
+    return models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="optional document keys the author left out (kept out on export "
+        "while they hold their default)",
+    )
+
+
 def _fields(part: str) -> dict[str, models.Field]:
-    return {column(f): model_field(f) for f in table(part) if f.kind != "part"}
+    fields = {column(f): model_field(f) for f in table(part) if f.kind != "part"}
+    return {**fields, "absent": _absent_field()} if part == TOP else fields
 
 
 DocumentFields = type(
@@ -101,6 +121,7 @@ class Part(models.Model):
     """A row that belongs to one scenario, kept in document order by `position`."""
 
     position = models.PositiveIntegerField(default=0)
+    absent = _absent_field()
 
     class Meta:
         abstract = True

@@ -24,30 +24,75 @@ class ScenarioExists(ScenarioError):
     """Import of a slug that exists, without `replace`."""
 
 
+def _short(value: Any, limit: int = 120) -> str:
+    """A value as compact JSON, cut to `limit` characters for the diff table."""
+    if value is MISSING:
+        return "—"
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+MISSING: Any = object()
+
+
+@dataclass
+class Change:
+    """One field that differs: `part` "" for the scenario's own fields."""
+
+    part: str
+    ident: str
+    field: str
+    old: Any
+    new: Any
+
+    @property
+    def old_text(self) -> str:
+        return _short(self.old)
+
+    @property
+    def new_text(self) -> str:
+        return _short(self.new)
+
+
 @dataclass
 class Diff:
-    """What importing a document would change, part by part."""
+    """What importing a document would change, part by part and field by field."""
 
     slug: str
     exists: bool
-    fields: list[str] = field(default_factory=list)  # scenario-level fields that change
+    fields: list[Change] = field(default_factory=list)  # the scenario's own fields
     new: list[tuple[str, str]] = field(default_factory=list)  # (part list, id)
-    changed: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)  # one per field of a kept row
     removed: list[tuple[str, str]] = field(default_factory=list)
+    reordered: list[str] = field(default_factory=list)  # part lists with the same rows
 
     @property
     def is_empty(self) -> bool:
-        return self.exists and not (self.fields or self.new or self.changed or self.removed)
+        return self.exists and not (
+            self.fields or self.new or self.changed or self.removed or self.reordered
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        def change(c: Change) -> dict[str, Any]:
+            return {"part": c.part, "id": c.ident, "field": c.field, "old": c.old, "new": c.new}
+
         return {
             "slug": self.slug,
             "exists": self.exists,
-            "fields": self.fields,
+            "fields": [change(c) for c in self.fields],
             "new": self.new,
-            "changed": self.changed,
+            "changed": [change(c) for c in self.changed],
             "removed": self.removed,
+            "reordered": self.reordered,
         }
+
+
+def _field_changes(part: str, ident: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    return [
+        Change(part, ident, key, old.get(key, MISSING), new.get(key, MISSING))
+        for key in [*old, *(k for k in new if k not in old)]
+        if old.get(key, MISSING) != new.get(key, MISSING)
+    ]
 
 
 def scenario_diff(*, doc: dict[str, Any]) -> Diff:
@@ -55,9 +100,10 @@ def scenario_diff(*, doc: dict[str, Any]) -> Diff:
     current = Scenario.objects.filter(slug=doc["slug"]).first()
     old = current.to_spec() if current else {"format": doc["format"]}
     diff = Diff(slug=doc["slug"], exists=current is not None)
-    for name, value in doc.items():
-        if name not in PART_KEYS and current and old.get(name) != value:
-            diff.fields.append(name)
+    if current:
+        top_old = {k: v for k, v in old.items() if k not in PART_KEYS}
+        top_new = {k: v for k, v in doc.items() if k not in PART_KEYS}
+        diff.fields = _field_changes("", "", top_old, top_new)
     for key in PART_KEYS:
         before = {row_id(key, item): item for item in old.get(key, [])}
         after = {row_id(key, item): item for item in doc.get(key, [])}
@@ -65,13 +111,11 @@ def scenario_diff(*, doc: dict[str, Any]) -> Diff:
             if ident not in before:
                 diff.new.append((key, ident))
             elif before[ident] != item:
-                diff.changed.append((key, ident))
+                diff.changed += _field_changes(key, ident, before[ident], item)
         diff.removed += [(key, ident) for ident in before if ident not in after]
-        # Same parts in another order still changes the document.
-        if not any(k == key for k, _ in diff.new + diff.changed + diff.removed) and list(
-            before
-        ) != list(after):
-            diff.changed.append((key, "(order)"))
+        # Same rows in another order still changes the document.
+        if set(before) == set(after) and list(before) != list(after):
+            diff.reordered.append(key)
     return diff
 
 
@@ -127,7 +171,7 @@ def scenario_export(*, scenario: Scenario) -> bytes:
     return (json.dumps(scenario.to_spec(), indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def _free_slug(base: str) -> str:
+def free_slug(base: str) -> str:
     base = base[:90]
     for n in range(1, 1000):
         slug = f"{base}-copy" if n == 1 else f"{base}-copy-{n}"
@@ -140,7 +184,7 @@ def _free_slug(base: str) -> str:
 def scenario_duplicate(*, scenario: Scenario) -> Scenario:
     """A draft copy with a fresh slug and secret key, version 1."""
     doc = scenario.to_spec()
-    doc["slug"] = _free_slug(scenario.slug)
+    doc["slug"] = free_slug(scenario.slug)
     doc["title"] = f"{scenario.title} (copy)"[:4000]
     copy = Scenario(visibility=Visibility.DRAFT, **scenario_fields_from_document(doc))
     copy.save()

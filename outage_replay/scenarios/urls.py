@@ -9,4 +9,5 @@ urlpatterns = [
     path("docs/mechanisms/", views.mechanisms, name="mechanisms"),
     path("api/scenarios/", views.api_list, name="api-list"),
     path("api/scenarios/<slug:slug>.json", views.api_export, name="api-export"),
+    path("schema/outage-replay-1.schema.json", views.schema, name="schema"),
 ]

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 
 from simulation import ScenarioError, parse_bytes, parse_document
+from simulation.formats import upgrade
 from simulation.spec import TOP, table
 
-from .documents import parts_from_document, scenario_fields_from_document
+from .documents import as_written, parts_from_document, scenario_fields_from_document
 from .model_fields import PART_KEYS, columns
 from .models import Scenario
 
@@ -41,11 +41,12 @@ def stored_document(doc: dict[str, Any], canonical: dict[str, Any]) -> dict[str,
             {**item, name: original.get(name) or {}}
             for item, original in zip(canonical[key], doc.get(key) or [], strict=True)
         ]
-    return stored
+    return as_written(stored, doc)
 
 
 def validate_document(doc: object) -> dict[str, Any]:
     """Validate a decoded JSON value; return the document as it will be stored."""
+    doc, _ = upgrade(doc)
     stored = stored_document(doc, canonical_document(parse_document(doc)))  # type: ignore[arg-type]
     check_storable(stored)
     return stored
@@ -55,7 +56,8 @@ def validate_bytes(data: bytes) -> dict[str, Any]:
     """Size, UTF-8, JSON, depth, then the document checks; the document to store."""
     canonical = canonical_document(parse_bytes(data))
     # It decoded and validated, so decoding it again here is safe.
-    stored = stored_document(json.loads(data.decode("utf-8-sig")), canonical)
+    original, _ = upgrade(json.loads(data.decode("utf-8-sig")))
+    stored = stored_document(original, canonical)  # type: ignore[arg-type]
     check_storable(stored)
     return stored
 
@@ -81,10 +83,6 @@ def _doc_names(part: str) -> dict[str, str]:
 def check_storable(doc: dict[str, Any]) -> None:
     """Column lengths and types the database enforces beyond the format's own limits."""
     errors: list[tuple[str, str]] = []
-    try:
-        ZoneInfo(doc["timezone"])
-    except (ValueError, KeyError, OSError):
-        errors.append(("timezone", "unknown time zone (use an IANA name like Europe/Dublin)"))
     scenario = Scenario(**scenario_fields_from_document(doc))
     try:
         scenario.clean_fields(exclude=["secret_key"])

@@ -185,3 +185,16 @@ def api_export(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{scenario.slug}.json"'
     return response
+
+
+@require_GET
+def schema(request: HttpRequest) -> HttpResponse:
+    """The format's JSON Schema, at a stable public URL (the checked-in file)."""
+    from simulation import SCHEMA_PATH
+
+    response = HttpResponse(
+        SCHEMA_PATH.read_bytes(), content_type="application/schema+json; charset=utf-8"
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -238,3 +238,40 @@ def test_the_duplicate_button_makes_a_draft_copy(staff_client, small):
         small.to_spec() | {"title": copy.title}
     )
     assert staff_client.get(url).status_code == 302  # GET only goes back to the form
+
+
+def test_the_import_diff_names_fields_and_values_and_imports_as_a_copy(
+    staff_client, small, small_doc, tmp_path
+):
+    small_doc["interventions"][0]["label"] = "Shed half the load"
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(small_doc))
+    with path.open("rb") as handle:
+        preview = staff_client.post(IMPORT, {"file": handle})
+    html = preview.content.decode()
+    old_label = small.interventions.get(key="shed").label
+    assert "<td><code>label</code></td>" in html
+    assert escape(json.dumps(old_label)) in html and escape('"Shed half the load"') in html
+    copied = staff_client.post(
+        IMPORT,
+        {"as_copy": "1", "document": preview.context["document_json"], "base_version": "1"},
+    )
+    assert copied.status_code == 302
+    copy = Scenario.objects.get(slug="small-db-overload-copy")
+    assert copy.visibility == "draft" and copy.interventions.get(key="shed").label == (
+        "Shed half the load"
+    )
+    small.refresh_from_db()
+    assert small.version == 1 and small.interventions.get(key="shed").label == old_label
+
+
+def test_the_schema_is_served_and_linked_from_the_import_page(client, staff_client):
+    from simulation import SCHEMA_PATH
+
+    url = reverse("scenarios:schema")
+    assert url == "/schema/outage-replay-1.schema.json"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/schema+json")
+    assert response.content == SCHEMA_PATH.read_bytes()
+    assert f'href="{url}"' in staff_client.get(IMPORT).content.decode()
