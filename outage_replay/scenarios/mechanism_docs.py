@@ -93,6 +93,15 @@ def _examples() -> dict[str, dict[str, Any]]:
     return out
 
 
+def _shown(cls: Any) -> list[dict[str, str]]:
+    """The metrics the player shows, with label, unit and kind (the mechanism's SHOWS)."""
+    shows = getattr(cls, "SHOWS", None)
+    return [
+        {"name": s.name, "label": s.label, "unit": s.unit, "kind": s.kind}
+        for s in getattr(shows, "signals", ())
+    ]
+
+
 @functools.cache
 def mechanism_docs() -> tuple[dict[str, Any], ...]:
     examples = _examples()
@@ -113,6 +122,7 @@ def mechanism_docs() -> tuple[dict[str, Any], ...]:
                     {"name": k, "params": _params(v)} for k, v in sorted(cls.ACTIONS.items())
                 ],
                 "metrics": list(cls.METRICS),
+                "shown": _shown(cls),
                 "signals": list(cls.SIGNALS),
                 "statuses": _statuses(module),
                 "example": examples.get(name),
