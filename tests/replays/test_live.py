@@ -205,8 +205,16 @@ def test_it_ends_a_failing_simulation_as_failed_with_a_readable_error(paced_stac
 
     base = paced_stack["base_url"]
     run, _ = run_create(scenario=make_scenario(), fresh=True)
-    # A frozen spec the engine refuses (as if written by an older version).
-    Run.objects.filter(pk=run.pk).update(spec={**run.spec, "duration_s": -5})
+    # A frozen spec the engine refuses (as if written by an older version). It has its own
+    # digest, so it cannot adopt the frame stream of the valid spec it was made from.
+    from outage_replay.replays.services import stream_for
+    from simulation.frames import sha256_of
+
+    bad_spec = {**run.spec, "duration_s": -5}
+    bad_digest = sha256_of(bad_spec)
+    Run.objects.filter(pk=run.pk).update(
+        spec=bad_spec, spec_digest=bad_digest, stream=stream_for(bad_digest, run.seed)
+    )
     from outage_replay.replays.tasks import simulate_run
 
     simulate_run.delay(str(run.id))
