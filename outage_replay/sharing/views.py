@@ -10,14 +10,18 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.html import format_html
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from outage_replay.replays import selectors
+from outage_replay.replays.ratelimit import RateLimited, client_id, rate_limit_take
 
+from . import presenting
 from .links import embed_url, preview_meta
+from .moments import parse_share_t
 from .preview import CACHE_TTL_S, preview_png
 
 
@@ -150,3 +154,83 @@ def oembed(request: HttpRequest) -> HttpResponse:
             "cache_age": 3600,
         }
     )
+
+
+# -- presenter sessions ------------------------------------------------------------------
+
+
+@require_POST
+def present_start(request: HttpRequest) -> HttpResponse:
+    """The Present form: a new session for the run at the presenter's moment; the signed
+    presenter token goes into this browser's session, then to `/p/<code>/`."""
+    key = request.POST.get("key") or ""
+    run = selectors.run_get_visible(run_id=request.POST.get("run", ""), user=request.user, key=key)
+    if run is None:
+        raise Http404("No such run")
+    try:
+        rate_limit_take(
+            client=client_id(request),
+            burst=settings.RUN_CREATE_BURST,
+            per_min=settings.RUN_CREATE_PER_MIN,
+        )
+    except RateLimited as exc:
+        return HttpResponse(
+            f"Too many new presentations: try again in {exc.retry_after_s} s",
+            status=429,
+            content_type="text/plain",
+        )
+    t_s = parse_share_t(run.spec, request.POST.get("t")) or 0
+    focus = request.POST.get("focus") or None
+    try:
+        speed = float(request.POST.get("speed") or 1)
+    except ValueError:
+        speed = 1.0
+    speed = int(speed) if speed.is_integer() else speed
+    state = {"t_ms": t_s * 1000, "playing": False, "speed": speed, "focus": focus, "panel": None}
+    state, problem = presenting.parse_control(state, duration_ms=run.duration_ms)
+    if problem:  # a hand-made form: start at the beginning rather than refuse
+        state = {"t_ms": 0, "playing": False, "speed": 1, "focus": None, "panel": None}
+    code, token = presenting.session_create(
+        run=run, name=request.POST.get("name", ""), key=key, state=state
+    )
+    tokens = dict(request.session.get(presenting.SESSION_TOKENS) or {})
+    tokens[code] = token
+    request.session[presenting.SESSION_TOKENS] = dict(list(tokens.items())[-20:])
+    return HttpResponseRedirect(f"/p/{code}/")
+
+
+@require_GET
+def present_page(request: HttpRequest, code: str) -> HttpResponse:
+    """`/p/<code>/`: the player, driven by the presenter or following them."""
+    from outage_replay.replays.player import player_context, run_and_first_chunk
+
+    session = presenting.session_get(code=code)
+    found = run_and_first_chunk(session["run"], user=None, key=session["key"]) if session else None
+    if session is None or found is None:
+        return render(request, "sharing/present_gone.html", status=404)
+    tokens = request.session.get(presenting.SESSION_TOKENS) or {}
+    presenter = isinstance(tokens, dict) and presenting.token_valid(
+        tokens.get(code), code=code, nonce=session["nonce"]
+    )
+    context = player_context(request, *found)
+    context["run_config"]["key"] = session["key"]
+    context["run_config"]["autoplay"] = False
+    context["presentation"] = {
+        "code": code,
+        "name": session["name"],
+        "role": "presenter" if presenter else "follower",
+        "url": request.build_absolute_uri(f"/p/{code}/"),
+    }
+    context["run_config"]["present"] = {
+        "code": code,
+        "ws_url": f"/ws/present/{code}/",
+        "role": context["presentation"]["role"],
+        "frame_ms": int(run_frame_ms(found[0]["spec"])),
+    }
+    response = render(request, "replays/replay.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def run_frame_ms(spec: dict[str, object]) -> float:
+    return float(spec.get("frame_interval_s") or 10) * 1000  # type: ignore[arg-type]

@@ -139,7 +139,7 @@ export function createControls({ app, timeline, clock, config, narration, announ
 
   let urlTimer = 0;
   function urlChanged() {
-    if (app.playing) return;
+    if (app.playing || config.present) return;  // a presentation keeps its /p/<code>/ URL
     clearTimeout(urlTimer);
     // The embed keeps its own URL (a reload must stay an embed) and updates its link back.
     if (fullLink) urlTimer = setTimeout(() => { fullLink.href = shareUrl(); }, 250);

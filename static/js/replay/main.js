@@ -104,6 +104,7 @@ function render() {
   const item = narration.update(view); mark("narration");
   if (item) invalidate();  // the next frame scrolls it into view (narration.scroll)
   controls.update(view); mark("controls");
+  presence?.frame(view);
   if (state) announceChanges(state, item);
   const dt = performance.now() - t0;
   if (state) {
@@ -264,6 +265,22 @@ async function poll() {
     pollTimer = setTimeout(poll, 3000);
   }
 }
+
+// Presenter sessions (/p/<code>/) and the Present button load their module on demand.
+let presence = null;
+if (config.present) {
+  import("./present.js").then(({ createPresence }) => {
+    presence = createPresence({ config, app, controls, timeline, select, invalidate, clock });
+  });
+}
+$("btn-present")?.addEventListener("click", () => {
+  const link = new URL(controls.shareUrl());
+  $("present-t").value = link.searchParams.get("t") || "";
+  $("present-focus").value = link.searchParams.get("focus") || "";
+  $("present-speed").value = String(app.speed);
+  $("present-dialog").showModal();
+});
+$("present-cancel")?.addEventListener("click", () => $("present-dialog").close());
 
 controls.applyUrl();
 const firstChunk = JSON.parse(document.getElementById("replay-first-chunk").textContent);
