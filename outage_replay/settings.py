@@ -130,6 +130,9 @@ RUN_MAX_ATTEMPTS = envint("RUN_MAX_ATTEMPTS", 3, minimum=1)
 # Creating runs, per client: a bucket of RUN_CREATE_BURST, refilled RUN_CREATE_PER_MIN a minute.
 RUN_CREATE_BURST = envint("RUN_CREATE_BURST", 20, minimum=1)
 RUN_CREATE_PER_MIN = envint("RUN_CREATE_PER_MIN", 10, minimum=1)
+# "Verify" (recomputing a finished run in a worker), per client: the same kind of bucket.
+RUN_VERIFY_BURST = envint("RUN_VERIFY_BURST", 5, minimum=1)
+RUN_VERIFY_PER_MIN = envint("RUN_VERIFY_PER_MIN", 2, minimum=1)
 # Pause after each stored chunk (0 in production): demos and tests watch a run stay live.
 RUN_CHUNK_PAUSE_MS = envint("RUN_CHUNK_PAUSE_MS", 0, minimum=0, maximum=10_000)
 

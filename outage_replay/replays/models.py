@@ -181,3 +181,41 @@ class Comparison(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_a_id} vs {self.run_b_id}"
+
+
+class VerificationStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RunVerification(models.Model):
+    """One "Verify": the run recomputed in a worker from its frozen document and seed."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="verifications")
+    status = models.CharField(
+        max_length=10, choices=VerificationStatus, default=VerificationStatus.QUEUED
+    )
+    expected = models.CharField(max_length=64, help_text="the run's stored frame digest")
+    digest = models.CharField(max_length=64, blank=True, help_text="the recomputed one")
+    matches = models.BooleanField(null=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"verification of {self.run_id} ({self.status})"
+
+
+class Exploration(models.Model):
+    """One race exploration (race.py), keyed by its configuration; computed once."""
+
+    key = models.CharField(max_length=32, unique=True)
+    config = models.JSONField()
+    status = models.CharField(max_length=10, default="pending")  # pending | done | failed
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"exploration {self.key} ({self.status})"

@@ -22,9 +22,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from . import services
+from .race import EXPLORE_TIME_LIMIT_S
 
 HARD_TIME_LIMIT_S = settings.RUN_HARD_TIME_LIMIT_S
 SOFT_TIME_LIMIT_S = max(5, HARD_TIME_LIMIT_S - max(5, HARD_TIME_LIMIT_S // 10))
+EXPLORE_SOFT_S = EXPLORE_TIME_LIMIT_S  # the explorer is bounded in time, not by input alone
 
 
 class RunTask(DjangoTask):
@@ -57,4 +59,57 @@ def simulate_run(run_id: str) -> None:
             run_id=run_id,
             error=f"The simulation took longer than the {SOFT_TIME_LIMIT_S} s allowed "
             "for a run and was stopped.",
+        )
+
+
+class VerifyTask(DjangoTask):
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        from .verification import verification_fail
+
+        verification_id = args[0] if args else kwargs.get("verification_id")
+        verification_fail(verification_id=verification_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=VerifyTask,
+    name="replays.verify_run",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=SOFT_TIME_LIMIT_S,
+    time_limit=HARD_TIME_LIMIT_S,
+)
+def verify_run(verification_id: int) -> None:
+    """Recompute a run from its frozen document and seed; record whether it matches."""
+    from .verification import verification_execute, verification_fail
+
+    try:
+        verification_execute(verification_id=verification_id)
+    except SoftTimeLimitExceeded:
+        verification_fail(
+            verification_id=verification_id,
+            error=f"Recomputing took longer than the {SOFT_TIME_LIMIT_S} s allowed.",
+        )
+
+
+@shared_task(
+    name="replays.explore_race",
+    ignore_result=True,
+    soft_time_limit=EXPLORE_SOFT_S,
+    time_limit=EXPLORE_SOFT_S + 10,
+)
+def explore_race(key: str, config: dict[str, Any]) -> None:
+    """Enumerate the Enactor interleavings of a small configuration (race.py)."""
+    from .race import explore_execute, explore_store
+
+    try:
+        explore_execute(key=key, config=config)
+    except SoftTimeLimitExceeded:
+        explore_store(
+            key=key,
+            result={
+                "status": "failed",
+                "config": config,
+                "error": f"more than {EXPLORE_SOFT_S} s of schedules: try fewer Enactors, "
+                "plans or endpoints",
+            },
         )

@@ -76,11 +76,37 @@ def runs_recent(*, scenario: Any, limit: int = RECENT_RUNS) -> list[dict[str, An
 
 def whatif_context(request: Any, run_id: Any) -> dict[str, Any]:
     """The player page's panel: the run's scenario as it is now, this run as the base."""
-    from .selectors import run_get
+    from .selectors import run_get, run_variant_title
 
     run = run_get(run_id=run_id)
-    if run is None or run.scenario is None:
+    if run is None:
         return {"whatif": {}}
+    context: dict[str, Any] = {"whatif": {}, "frame_digest": run.frame_digest}
+    title = run_variant_title(run=run)
+    if title:  # a variant says what it is: the page title, its heading, the link preview
+        scenario_title = run.spec.get("title", "")
+        context["og_title"] = f"What if: {title}"
+        context["og_description"] = f"{scenario_title}, replayed with: {title}."
     scenario = run.scenario
-    key = scenario.secret_key if scenario.visibility == "unlisted" else ""
-    return {"whatif": whatif_panel(scenario=scenario, key=key, base_run=run)}
+    if scenario is not None:
+        key = scenario.secret_key if scenario.visibility == "unlisted" else ""
+        context["whatif"] = whatif_panel(scenario=scenario, key=key, base_run=run)
+        context["explorer"] = explorer_panel(spec=run.spec, key=key)
+    return context
+
+
+def explorer_panel(*, spec: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The race explorer's defaults, for a scenario with a dns_automation mechanism."""
+    mech = next((m for m in spec.get("mechanisms", []) if m.get("type") == "dns_automation"), None)
+    if mech is None:
+        return None
+    params = mech.get("params", {})
+    return {
+        "scenario": spec.get("slug", ""),
+        "key": key,
+        "mechanism": mech["id"],
+        "version_check": params.get("version_check", "once"),
+        "cleanup_protects_active": bool(params.get("cleanup_protects_active", False)),
+        "cleanup_age_generations": 0,
+        "choices": ["once", "per_write"],
+    }

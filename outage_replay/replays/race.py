@@ -1,0 +1,152 @@
+"""The race explorer in the browser: `simulation.explore` in a worker, bounded in time.
+
+`POST /api/explore/` with a small configuration of a scenario's `dns_automation`
+mechanism (Enactors, plans, endpoints, and its fix switches, by default the scenario's
+own) answers at once when the same configuration was explored before, else queues one Celery task
+(soft limit EXPLORE_TIME_LIMIT_S) and answers 202; `GET /api/explore/<key>/` polls.
+Results are `Exploration` rows keyed by the configuration (computed once each).
+Result: `{"status": "done", "schedules", "empty", "counterexample": [step, …],
+"steps": [{actor, target, text}, …]}` (steps: the counterexample as messages between
+Planner, Enactors and the endpoint records, for the sequence diagram).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Exploration
+
+EXPLORE_TIME_LIMIT_S = 20
+PENDING_TTL_S = EXPLORE_TIME_LIMIT_S + 30
+FIX_SETTINGS = ("version_check", "cleanup_protects_active", "cleanup_age_generations")
+
+
+class ExploreRequestError(Exception):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {m}" for p, m in errors))
+        self.errors = errors
+
+
+def explore_config(*, spec: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The explorer's configuration for this request (validated by `simulation`)."""
+    from simulation import ScenarioError
+    from simulation.explore import ExploreConfig
+
+    mechs = [m for m in spec.get("mechanisms", []) if m.get("type") == "dns_automation"]
+    mech = next(
+        (m for m in mechs if m.get("id") == data.get("mechanism")), mechs[0] if mechs else None
+    )
+    if mech is None:
+        raise ExploreRequestError([("mechanism", "this scenario has no dns_automation mechanism")])
+    params = mech.get("params", {})
+    # The fix switches default to the scenario's own; the clean-up age to the explorer's 0
+    # (a small configuration needs a small age for the race to show).
+    defaults = {**{k: params.get(k) for k in FIX_SETTINGS[:2]}, "cleanup_age_generations": 0}
+    settings = {name: data.get(name, defaults[name]) for name in FIX_SETTINGS}
+    settings = {k: v for k, v in settings.items() if v is not None}
+    sizes = {}
+    for name, default in (("enactors", 2), ("plans", 3), ("endpoints", 2)):
+        value = data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ExploreRequestError([(name, "must be an integer")])
+        sizes[name] = value
+    try:
+        config = ExploreConfig.from_settings(settings=settings, **sizes)
+    except ScenarioError as exc:
+        raise ExploreRequestError(exc.errors) from None
+    return {"mechanism": mech["id"], **config.__dict__}
+
+
+def _key(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def explore_get(*, key: str) -> dict[str, Any] | None:
+    row = Exploration.objects.filter(key=key).exclude(status="pending").first()
+    return row.result if row is not None else None
+
+
+def explore_pending(*, key: str) -> bool:
+    return Exploration.objects.filter(key=key, status="pending").exists()
+
+
+def explore_request(
+    *, config: dict[str, Any], before_queue: Any = None
+) -> tuple[str, dict[str, Any]]:
+    """(key, result or {"status": "pending"}); queues the exploration when it is new (or
+    when a queued one was lost: pending for longer than the task may take)."""
+    key = _key(config)
+    pending = {"status": "pending", "config": config}
+    row = Exploration.objects.filter(key=key).first()
+    if row is not None and row.status != "pending":
+        return key, row.result
+    stale = timezone.now() - timedelta(seconds=PENDING_TTL_S)
+    if row is not None and row.created_at > stale:
+        return key, pending
+    if before_queue is not None:
+        before_queue()
+    with transaction.atomic():
+        if row is not None:
+            Exploration.objects.filter(pk=row.pk).update(created_at=timezone.now())
+        else:
+            try:
+                with transaction.atomic():
+                    Exploration.objects.create(key=key, config=config)
+            except IntegrityError:  # queued by a concurrent request
+                return key, pending
+        from .tasks import explore_race
+
+        explore_race.delay_on_commit(key, config)
+    return key, pending
+
+
+def explore_execute(*, key: str, config: dict[str, Any]) -> dict[str, Any]:
+    from simulation.explore import ExploreConfig, explore
+
+    settings = {k: v for k, v in config.items() if k != "mechanism"}
+    report = explore(ExploreConfig(**settings))
+    result = {
+        "status": "done",
+        "config": config,
+        "schedules": report.schedules,
+        "empty": report.empty,
+        "counterexample": report.counterexample,
+        "steps": [_message(text) for text in report.counterexample],
+    }
+    explore_store(key=key, result=result)
+    return result
+
+
+def explore_store(*, key: str, result: dict[str, Any]) -> None:
+    Exploration.objects.update_or_create(
+        key=key, defaults={"status": result["status"], "result": result, "config": result["config"]}
+    )
+
+
+_ENDPOINT = re.compile(r"endpoint (\d+)")
+
+
+def _message(text: str) -> dict[str, Any]:
+    """One counterexample step as a message: who acts, on what, saying what."""
+    if text.startswith("Planner"):
+        return {"actor": "planner", "target": "plans", "text": text}
+    if text.startswith("end:"):
+        return {"actor": "record", "target": "record", "text": text, "final": True}
+    m = re.match(r"Enactor (\w+)", text)
+    actor = f"enactor-{m.group(1).lower()}" if m else "record"
+    endpoint = _ENDPOINT.search(text)
+    if endpoint:
+        return {
+            "actor": actor,
+            "target": f"endpoint-{endpoint.group(1)}",
+            "text": text,
+            "stale": "OVERWRITES" in text,
+        }
+    return {"actor": actor, "target": "plans", "text": text, "deletes": "deletes plans [" in text}

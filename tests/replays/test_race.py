@@ -1,0 +1,68 @@
+"""The race explorer over HTTP (replays/race.py, determinism.py), in-process."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from outage_replay.replays.race import explore_config, explore_execute
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def aws(db: Any) -> Any:
+    from outage_replay.scenarios.services import scenario_import
+    from tests.simulation.conftest import aws_doc
+
+    scenario, _ = scenario_import(doc=aws_doc(), visibility="public")
+    return scenario
+
+
+def post(client: Client, **data: Any) -> Any:
+    return client.post("/api/explore/", json.dumps(data), content_type="application/json")
+
+
+def test_an_explored_configuration_is_answered_from_the_cache(client: Client, aws: Any) -> None:
+    config = explore_config(spec=aws.to_spec(), data={"enactors": 2, "plans": 3, "endpoints": 2})
+    assert config["version_check"] == "once" and config["mechanism"] == "ddb-dns"
+    from outage_replay.replays.race import _key
+
+    explore_execute(key=_key(config), config=config)
+    done = post(client, scenario=aws.slug, enactors=2, plans=3, endpoints=2)
+    body = done.json()
+    assert done.status_code == 200 and (body["schedules"], body["empty"]) == (152, 30)
+    assert body["steps"][-1]["final"] and "EMPTY" in body["steps"][-1]["text"]
+    assert any(step.get("stale") for step in body["steps"])
+    assert client.get(body["url"]).json()["schedules"] == 152
+    assert client.get("/api/explore/nope/").status_code == 404
+
+
+def test_the_fix_leaves_no_schedule_that_empties_the_record(aws: Any) -> None:
+    config = explore_config(spec=aws.to_spec(), data={"version_check": "per_write"})
+    result = explore_execute(key="test-fix", config=config)
+    assert result["schedules"] > 0 and result["empty"] == 0 and result["steps"] == []
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"enactors": 9}, "enactors"),
+        ({"plans": "3"}, "plans"),
+        ({"version_check": "sometimes"}, "version_check"),
+    ],
+)
+def test_it_names_a_bad_configuration(client: Client, aws: Any, data: dict, field: str) -> None:
+    response = post(client, scenario=aws.slug, **data)
+    assert response.status_code == 400 and response.json()["field"] == field
+
+
+def test_it_needs_a_scenario_with_the_race(client: Client) -> None:
+    from tests.replays.conftest import make_scenario
+
+    make_scenario()
+    assert post(client, scenario="tiny-queue").json()["field"] == "mechanism"
+    assert post(client, scenario="nope").status_code == 404
