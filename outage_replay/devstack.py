@@ -97,6 +97,8 @@ class Stack:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     log_dir: Path | None = None
     children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    # How to start each child again (what `restart` calls), by name.
+    starters: dict[str, Callable[[], object]] = field(default_factory=dict)
 
     def spawn(self, name: str, argv: list[str], extra_env: Mapping[str, str] | None = None):
         env = {**self.env, **(extra_env or {})}
@@ -135,8 +137,11 @@ class Stack:
             "--daemonize", "no",
             "--loglevel", "warning",
         ]  # fmt: skip
-        self.spawn("redis", argv)
-        wait_until(lambda: unix_socket_answers(sock), timeout_s=15, what="Redis")
+        self.starters["redis"] = self.start_redis
+        proc = self.spawn("redis", argv)
+        wait_until(
+            lambda: self._alive(proc) and unix_socket_answers(sock), timeout_s=15, what="Redis"
+        )
         url = f"unix://{sock}"
         self.env["REDIS_URL"] = url
         return url
@@ -147,7 +152,9 @@ class Stack:
         return self.start_redis()
 
     def start_daphne(self, port: int, host: str = "127.0.0.1") -> subprocess.Popen[bytes]:
-        argv = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
+        # --no-server-name: no `Server: daphne` banner on responses and handshakes.
+        argv = [sys.executable, "-m", "daphne", "--no-server-name", "-b", host, "-p", str(port)]
+        self.starters["daphne"] = lambda: self.start_daphne(port, host)
         proc = self.spawn("daphne", [*argv, "outage_replay.asgi:application"])
         url = f"http://{host}:{port}/static/css/site.css"
         wait_until(lambda: self._alive(proc) and http_answers(url), timeout_s=30, what="daphne")
@@ -159,6 +166,7 @@ class Stack:
             "--loglevel", "INFO", "--concurrency", str(concurrency),
             "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
         ]  # fmt: skip
+        self.starters[name] = lambda: self.start_worker(concurrency, name)
         return self.spawn(name, argv)
 
     @staticmethod
@@ -166,6 +174,18 @@ class Stack:
         if proc.poll() is not None:
             raise RuntimeError(f"process {proc.args!r} exited with {proc.returncode}")
         return True
+
+    def restart(self, name: str) -> None:
+        """Start `name` again after it died: first end what is left of its session (a
+        worker's orphaned pool processes), then start it as it was started."""
+        for child in [c for c in self.children if c[0] == name]:
+            _signal_group(child[1], signal.SIGKILL)
+            child[1].wait()
+            self.children.remove(child)
+        self.starters[name]()
+
+    def pid(self, name: str) -> int | None:
+        return next((proc.pid for n, proc in self.children if n == name), None)
 
     def stop(self, name: str | None = None, timeout_s: float = 15) -> None:
         """Stop one child by name, or all in reverse start order (Redis last)."""

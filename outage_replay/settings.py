@@ -127,6 +127,15 @@ CHANNEL_LAYERS = {
 RUN_HARD_TIME_LIMIT_S = envint("RUN_HARD_TIME_LIMIT_S", 300, minimum=10)
 # A run whose worker dies this many times ends as failed instead of being redelivered.
 RUN_MAX_ATTEMPTS = envint("RUN_MAX_ATTEMPTS", 3, minimum=1)
+# The lease of a computing run: its worker renews it every third of RUN_LEASE_S; once
+# it lapses (the worker died) the reaper, which every worker runs every
+# RUN_REAP_EVERY_S, sends the run to a worker again. A queued run has
+# RUN_QUEUED_GRACE_S to be picked up before it is sent again; one nobody picked up for
+# RUN_QUEUED_GIVE_UP_S ends as failed.
+RUN_LEASE_S = envint("RUN_LEASE_S", 10, minimum=2)
+RUN_REAP_EVERY_S = envint("RUN_REAP_EVERY_S", 5, minimum=1)
+RUN_QUEUED_GRACE_S = envint("RUN_QUEUED_GRACE_S", 60, minimum=5)
+RUN_QUEUED_GIVE_UP_S = envint("RUN_QUEUED_GIVE_UP_S", 3600, minimum=60)
 # Creating runs, per client: a bucket of RUN_CREATE_BURST, refilled RUN_CREATE_PER_MIN a minute.
 RUN_CREATE_BURST = envint("RUN_CREATE_BURST", 20, minimum=1)
 RUN_CREATE_PER_MIN = envint("RUN_CREATE_PER_MIN", 10, minimum=1)

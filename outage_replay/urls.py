@@ -10,3 +10,8 @@ urlpatterns = [
     path("", include("outage_replay.replays.urls")),
     path("", include("outage_replay.sharing.urls")),
 ]
+
+handler400 = "outage_replay.errors.bad_request"
+handler403 = "outage_replay.errors.permission_denied"
+handler404 = "outage_replay.errors.page_not_found"
+handler500 = "outage_replay.errors.server_error"

@@ -11,7 +11,7 @@ from pathlib import Path
 from simulation.errors import ScenarioError, SimulationAborted
 from simulation.knobs import describe_variant, knob_table, public_variant
 from simulation.limits import LIMITS
-from simulation.loader import load_file, parse_bytes
+from simulation.loader import decode_json, load_file, parse_bytes
 from simulation.mechanisms import MECHANISM_TYPES
 from simulation.params import Param
 from simulation.simulation import Result, Simulation
@@ -34,6 +34,7 @@ __all__ = [
     "SimulationAborted",
     "apply_variant",
     "code_digest",
+    "decode_json",
     "describe_variant",
     "knob_table",
     "load_file",

@@ -9,7 +9,8 @@ They keep a run bounded in memory and time whatever a user imports:
 | max_dependencies | 1000 | ~5 edges per service |
 | max_events | 500 | faults + interventions + milestones together |
 | max_duration_s | 1209600 | 14 days of simulated time |
-| max_frames | 200000 | duration_s / frame_interval_s |
+| max_frames | 50000 | duration_s / frame_interval_s (≈ 20 MB stored at most) |
+| max_work | 2000000 | frames × (services + mechanisms), plus each mechanism's own events |
 | max_bytes | 1048576 | 1 MiB per scenario file |
 | max_depth | 32 | JSON nesting depth |
 | max_string | 4000 | any single string (descriptions included) |
@@ -23,7 +24,8 @@ LIMITS: dict[str, int] = {
     "max_dependencies": 1000,
     "max_events": 500,
     "max_duration_s": 14 * 24 * 3600,
-    "max_frames": 200_000,
+    "max_frames": 50_000,
+    "max_work": 2_000_000,
     "max_bytes": 1024 * 1024,
     "max_depth": 32,
     "max_string": 4000,

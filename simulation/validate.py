@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,9 @@ TOP_KEYS = {"format"} | {f.name for f in table(TOP)}
 REF_NOUN = {"services": "service", "mechanisms": "mechanism", "interventions": "intervention"}
 Errors = list[tuple[str, str]]
 MISSING: Any = object()
+# Every start and end converts to any time zone and renders on every page.
+EARLIEST_START = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_END = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Known:
 
 def parse_document(doc: object) -> Scenario:
     """Validate a decoded document (older formats are upgraded first, see `formats`)."""
+    check_unicode(doc)
     errors: Errors = []
     doc, _ = upgrade(doc)
     if not isinstance(doc, dict):
@@ -68,6 +72,7 @@ def parse_document(doc: object) -> Scenario:
     duration, interval = head["duration_s"], head["frame_interval_s"]
     if duration // max(1, interval) + 1 > LIMITS["max_frames"]:
         errors.append(("frame_interval_s", f"too many frames (max {LIMITS['max_frames']})"))
+    _check_end(head, errors)
     lists: dict[str, Any] = {
         f.attr: tuple(_items(f, doc.get(f.name, MISSING), known, errors))
         for f in table(TOP)
@@ -80,9 +85,53 @@ def parse_document(doc: object) -> Scenario:
         errors.append(
             ("faults", f"faults + interventions + milestones must be ≤ {LIMITS['max_events']}")
         )
+    if not errors:
+        _check_work(head, lists["services"], lists["mechanisms"], errors)
     if errors:
         raise ScenarioError(errors)
     return knobs.check_presets(doc, Scenario(**head, **lists))
+
+
+def _check_end(head: dict[str, Any], errors: Errors) -> None:
+    """The run must end before `LATEST_END` (its start is bounded by `_text`)."""
+    try:
+        start = datetime.fromisoformat(head["start"])
+    except (TypeError, ValueError):
+        return
+    if start.tzinfo is None or not EARLIEST_START <= start < LATEST_END:
+        return
+    duration = head["duration_s"] if isinstance(head["duration_s"], int) else 0
+    if start + timedelta(seconds=max(0, duration)) >= LATEST_END:
+        errors.append(("duration_s", f"the run must end before {LATEST_END.year}"))
+
+
+def _check_work(
+    head: dict[str, Any], services: Sequence[Any], mechs: Sequence[Any], errors: Errors
+) -> None:
+    """Bound the work a document asks for, estimated from its parameters, before any of
+    it is done: frames × (services + mechanisms), plus what each mechanism schedules."""
+    budget = LIMITS["max_work"]
+    frames = head["duration_s"] // max(1, head["frame_interval_s"]) + 1
+    per_frame = len(services) + len(mechs)
+    if frames * per_frame > budget:
+        errors.append(
+            (
+                "frame_interval_s",
+                f"about {frames * per_frame:,} frame updates ({frames:,} frames × {per_frame} "
+                f"services and mechanisms); at most {budget:,}: use a longer frame interval "
+                "or a shorter duration",
+            )
+        )
+    for i, mech in enumerate(mechs):
+        cls = MECHANISM_TYPES.get(mech.type)
+        units = cls.work_units(mech.params, head["duration_s"]) if cls else 0
+        if units > budget:
+            errors.append(
+                (
+                    f"mechanisms[{i}].params",
+                    f"asks for about {units:,} simulated events; at most {budget:,}",
+                )
+            )
 
 
 # -- what can be referred to --------------------------------------------------------------
@@ -199,9 +248,13 @@ def _text(path: str, f: Field, value: Any, errors: Errors) -> str:
         errors.append((path, f"must be at most {f.max_length} characters"))
     elif f.kind == "timestamp":
         try:
-            if datetime.fromisoformat(text).tzinfo is None:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
                 errors.append((path, "must include a UTC offset, e.g. -07:00"))
-        except ValueError:
+            elif not EARLIEST_START <= moment < LATEST_END:
+                years = f"{EARLIEST_START.year}–{LATEST_END.year - 1}"
+                errors.append((path, f"must be in the years {years} (UTC)"))
+        except (ValueError, OverflowError):
             errors.append((path, "must be an ISO 8601 timestamp"))
     elif f.kind == "timezone" and not TZ_RE.match(text):
         errors.append((path, "must be an IANA time zone name"))
@@ -216,6 +269,8 @@ def _str(path: str, value: Any, errors: Errors, required: bool = True) -> str:
         return ""
     if len(value) > LIMITS["max_string"]:
         errors.append((path, f"must be at most {LIMITS['max_string']} characters"))
+    if "\x00" in value:
+        errors.append((path, "must not contain NUL characters"))
     return value
 
 
@@ -228,6 +283,36 @@ def _int(path: str, value: Any, errors: Errors, lo: int | None, hi: int | None) 
     elif hi is not None and value > hi:
         errors.append((path, f"must be ≤ {hi}"))
     return value
+
+
+def check_unicode(value: Any) -> None:
+    """ScenarioError naming the first string (or key) holding a lone surrogate."""
+    stack: list[tuple[str, Any]] = [("$", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and not _encodable(item):
+                raise ScenarioError(
+                    [(path, "not valid Unicode (a lone surrogate such as \\ud800)")]
+                )
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = key if path == "$" else f"{path}.{key}"
+                if isinstance(key, str) and not key.isascii() and not _encodable(key):
+                    raise ScenarioError(
+                        [(path, "a key is not valid Unicode (a lone surrogate such as \\ud800)")]
+                    )
+                stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unknown(path: str, obj: dict[str, Any], allowed: set[str], errors: Errors) -> None:

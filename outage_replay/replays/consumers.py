@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
@@ -256,10 +255,15 @@ def _parse_client_message(  # noqa: PLR0911 - one early return per way to be wro
         return {}, "messages must be JSON text, not binary"
     if len(text_data) > MAX_CLIENT_MESSAGE:
         return {}, f"message too long (at most {MAX_CLIENT_MESSAGE} characters)"
+    from simulation import ScenarioError, decode_json
+
     try:
-        message = json.loads(text_data)
-    except ValueError:
-        return {}, "message is not valid JSON"
+        message = decode_json(text_data, max_bytes=4 * MAX_CLIENT_MESSAGE, max_depth=4)
+    except ScenarioError as exc:
+        problem = exc.errors[0][1]
+        if problem.startswith("invalid JSON"):
+            return {}, "message is not valid JSON"
+        return {}, f"message is not valid: {problem}"
     if not isinstance(message, dict):
         return {}, 'message must be a JSON object like {"type": "seek", "t_ms": 0}'
     kind = message.get("type")

@@ -12,6 +12,11 @@ to its own `stored_seq_to`.
     queued ──► running ──► done
        │          ├──────► failed      (simulation error, time limit, too many attempts)
        └──────────┴──────► cancelled   (POST /api/runs/<id>/cancel)
+
+An unfinished run always carries a lease (`lease_expires_at`): the grace a queued run
+has to be picked up, then the heartbeat of the attempt computing it. A run whose lease
+lapsed is stalled: it is never handed out as "identical", and the reaper sends it to a
+worker again.
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ class Run(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of last attempt")
+    # The lease of the attempt computing the run: its worker renews it while it lives;
+    # once it lapses the reaper hands the run to another worker (see `housekeeping`).
+    lease_token = models.CharField(max_length=32, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     owner_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

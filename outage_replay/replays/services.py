@@ -11,6 +11,10 @@ run whose stream is already complete adopts it (no simulation, no new rows); one
 stream is partly stored (another run computing it, or one that stopped) computes and
 skips what is there. Streams go only when no run uses them: delete runs with
 `runs_delete`, never streams directly.
+
+Each attempt holds the run's lease (a token and an expiry its heartbeat renews). Only
+the holder may store chunks or finish the run, so a worker that lost its lease (it
+stalled, the reaper handed the run on) stops at its next chunk instead of racing.
 """
 
 from __future__ import annotations
@@ -18,14 +22,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
@@ -103,7 +110,7 @@ def run_create(
     variant: dict[str, Any] | None = None,
     fresh: bool = False,
     public: bool = True,
-    owner_key: str = "",
+    owner_key: str | Callable[[], str] = "",
     before_create: Callable[[], None] | None = None,
 ) -> tuple[Run, bool]:
     """The run for this request, and whether it was created.
@@ -113,7 +120,8 @@ def run_create(
     (a second viewer joins it live instead of computing it twice). Unless the caller is
     staff (`public=False`), the variant may change only the scenario's knobs and its
     interventions' enabled/at_s. `before_create` runs
-    only when a run is really created (the rate limit charges there).
+    only when a run is really created (the rate limit charges there), and so does
+    `owner_key` when it is a callable (a visitor's session is made only then).
     """
     variant = dict(variant or {})
     if len(variant) > MAX_VARIANT_ENTRIES:
@@ -143,7 +151,8 @@ def run_create(
         "variant": variant,
         "variant_digest": variant_digest,
         "frames_total": expected_frames(spec),
-        "owner_key": owner_key,
+        "owner_key": owner_key() if callable(owner_key) else owner_key,
+        "lease_expires_at": timezone.now() + timedelta(seconds=settings.RUN_QUEUED_GRACE_S),
     }
     try:
         with transaction.atomic():
@@ -167,11 +176,10 @@ def stream_for(spec_digest: str, seed: int) -> FrameStream:
 
 
 def _worth_reusing(run: Run) -> bool:
-    """Done runs always; one still computing only if it cannot be a stuck leftover."""
+    """Done runs always; an unfinished one only while its lease is live (not stalled)."""
     if run.status == RunStatus.DONE:
         return True
-    age_s = (timezone.now() - run.created_at).total_seconds()
-    return age_s < settings.RUN_HARD_TIME_LIMIT_S
+    return run.lease_expires_at is not None and run.lease_expires_at > timezone.now()
 
 
 # -- execute (inside the Celery worker) -----------------------------------------------
@@ -187,24 +195,25 @@ def run_execute(*, run_id: str) -> None:
     stored = dict(StreamChunk.objects.filter(stream=stream).values_list("index", "digest"))
     pause_s = settings.RUN_CHUNK_PAUSE_MS / 1000
     simulation = _Simulated(run)
-    try:
-        for chunk in simulation.chunks():
-            encoded = EncodedChunk.of(chunk)
-            chunk_digest = encoded.digest
-            if stored.get(chunk.index) == chunk_digest:
-                if chunk.seq_to <= run.stored_seq_to:
-                    continue  # stored and shown by an earlier attempt: nothing to do
-                encoded = None  # stored by another run of this stream: show it
-            if not _chunk_store(run=run, chunk=chunk, encoded=encoded):
-                return  # cancelled (or finished elsewhere) meanwhile
-            announce(run, chunk_event(chunk))
-            if pause_s:
-                time.sleep(pause_s)
-    except SimulationFailed as exc:
-        run_fail(run_id=run.id, error=str(exc))
-        return
-    frame_digest, summary = simulation.outcome()
-    _run_finish(run=run, frame_digest=frame_digest, summary=summary)
+    with _Heartbeat(run):
+        try:
+            for chunk in simulation.chunks():
+                encoded = EncodedChunk.of(chunk)
+                chunk_digest = encoded.digest
+                if stored.get(chunk.index) == chunk_digest:
+                    if chunk.seq_to <= run.stored_seq_to:
+                        continue  # stored and shown by an earlier attempt: nothing to do
+                    encoded = None  # stored by another run of this stream: show it
+                if not _chunk_store(run=run, chunk=chunk, encoded=encoded):
+                    return  # cancelled, finished elsewhere or lease lost meanwhile
+                announce(run, chunk_event(chunk))
+                if pause_s:
+                    time.sleep(pause_s)
+        except SimulationFailed as exc:
+            run_fail(run_id=run.id, error=str(exc))
+            return
+        frame_digest, summary = simulation.outcome()
+        _run_finish(run=run, frame_digest=frame_digest, summary=summary)
 
 
 def _run_adopt(*, run: Run, stream: FrameStream) -> bool:
@@ -222,8 +231,38 @@ def _run_adopt(*, run: Run, stream: FrameStream) -> bool:
     return True
 
 
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_is_gone(worker: str) -> bool:
+    """True when the attempt named `worker` (host:pid) is known not to be computing.
+
+    Only answerable on the same host: its process is dead, or it is this very process
+    (which runs one task at a time, so its earlier attempt is over). Elsewhere the
+    lease has to lapse first.
+    """
+    host, _, pid_text = worker.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _run_start(*, run_id: str) -> Run | None:
-    """Mark the run running and count the attempt; None when there is nothing to do."""
+    """Take the run's lease and count the attempt; None when there is nothing to do.
+
+    A delivery of a run that another live attempt holds (a broker redelivery racing the
+    reaper's) does nothing: the holder carries on, and if it dies, its lease lapses.
+    """
     max_attempts = settings.RUN_MAX_ATTEMPTS
     from simulation import code_digest
 
@@ -232,15 +271,30 @@ def _run_start(*, run_id: str) -> Run | None:
         run = locked.filter(pk=run_id).first()
         if run is None or run.status in TERMINAL_STATUSES:
             return None
+        now = timezone.now()
+        held = (
+            run.status == RunStatus.RUNNING
+            and run.lease_token
+            and run.lease_expires_at is not None
+            and run.lease_expires_at > now
+            and not _holder_is_gone(run.worker)
+        )
+        if held:
+            logger.info("run %s: already computed by %s; this delivery skips", run.id, run.worker)
+            return None
         if run.attempts >= max_attempts:
             gave_up = True
         else:
             gave_up = False
             run.attempts += 1
             run.status = RunStatus.RUNNING
-            run.started_at = run.started_at or timezone.now()
-            run.worker = f"{socket.gethostname()}:{os.getpid()}"
-            fields = ["attempts", "status", "started_at", "worker"]
+            run.started_at = run.started_at or now
+            run.worker = _this_worker()
+            run.lease_token = uuid.uuid4().hex
+            run.lease_expires_at = now + timedelta(seconds=settings.RUN_LEASE_S)
+            fields = [
+                "attempts", "status", "started_at", "worker", "lease_token", "lease_expires_at"
+            ]  # fmt: skip
             if run.stream is None or run.stream.code != code_digest():  # (other code's frames)
                 run.stream = stream_for(run.spec_digest, run.seed)
                 run.stored_seq_to = -1
@@ -262,9 +316,9 @@ def _chunk_store(*, run: Run, chunk: Chunk, encoded: EncodedChunk | None) -> boo
     together; False if the run stopped."""
     progress = min(1.0, chunk.t_to_ms / run.duration_ms) if run.duration_ms else 1.0
     with transaction.atomic():
-        updated = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            progress=progress, stored_seq_to=chunk.seq_to
-        )
+        updated = Run.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, lease_token=run.lease_token
+        ).update(progress=progress, stored_seq_to=chunk.seq_to)
         if not updated:
             return False
         if encoded is not None:
@@ -286,7 +340,9 @@ def _stream_chunk_put(*, stream_id: int, chunk: Chunk, encoded: EncodedChunk) ->
 
 def _run_finish(*, run: Run, frame_digest: str, summary: dict[str, Any]) -> None:
     with transaction.atomic():
-        updated = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        updated = Run.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, lease_token=run.lease_token
+        ).update(
             status=RunStatus.DONE,
             progress=1.0,
             frame_digest=frame_digest,
@@ -360,6 +416,44 @@ def streams_prune(*, stream_ids: set[int] | None = None) -> int:
             continue
         pruned += 1 if deleted else 0
     return pruned
+
+
+class _Heartbeat:
+    """Renews the attempt's lease every third of `RUN_LEASE_S` from a thread of its own.
+
+    The thread lives and dies with the process computing the run, so a killed worker
+    stops renewing and its lease lapses within `RUN_LEASE_S`; a slow chunk (a big
+    simulation between two yields) does not look like a dead worker.
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{run.id}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1)
+
+    def _beat(self) -> None:
+        lease_s = settings.RUN_LEASE_S
+        try:
+            while not self._stop.wait(lease_s / 3):
+                try:
+                    renewed = Run.objects.filter(
+                        pk=self.run.pk, status=RunStatus.RUNNING, lease_token=self.run.lease_token
+                    ).update(lease_expires_at=timezone.now() + timedelta(seconds=lease_s))
+                except DatabaseError as exc:  # the next beat tries again
+                    logger.warning("run %s: could not renew its lease (%s)", self.run.id, exc)
+                    continue
+                if not renewed:
+                    return  # finished, cancelled or handed on: nothing left to hold
+        finally:
+            connection.close()
 
 
 class _Simulated:

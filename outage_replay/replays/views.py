@@ -9,10 +9,10 @@ cookies. Errors are `{"error": "<field>: <message>", "field": "<field>"}`.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +24,7 @@ from .services import RunRequestError
 from .wire import EncodedChunk
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_DEPTH = 32
 CREATE_FIELDS = {"scenario", "key", "seed", "variant", "fresh"}
 MAX_SEED = 2**63 - 1
 
@@ -33,17 +34,38 @@ def _error(status: int, field: str | None, message: str, **extra: Any) -> JsonRe
     return JsonResponse({"error": text, "field": field, **extra}, status=status)
 
 
+class BodyTooLarge(RunRequestError):
+    pass
+
+
 def _json_body(request: HttpRequest) -> dict[str, Any]:
+    """The JSON object sent, bounded before it is read: its declared length, the bytes
+    read, nesting depth (counted before parsing) and valid Unicode."""
+    from simulation import ScenarioError, decode_json
+
     if request.content_type != "application/json":
         raise RunRequestError("body", "send JSON with Content-Type: application/json")
-    if len(request.body) > MAX_BODY_BYTES:
-        raise RunRequestError("body", f"larger than {MAX_BODY_BYTES} bytes")
-    if not request.body.strip():
+    too_large = BodyTooLarge("body", f"larger than {MAX_BODY_BYTES} bytes")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise RunRequestError("body", "Content-Length must be a number") from None
+    if declared > MAX_BODY_BYTES:
+        raise too_large
+    try:
+        body = request.body
+    except RequestDataTooBig:  # no (or a false) Content-Length: Django stopped reading
+        raise too_large from None
+    if len(body) > MAX_BODY_BYTES:
+        raise too_large
+    if not body.strip():
         return {}
     try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise RunRequestError("body", "not valid JSON") from None
+        data = decode_json(body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_BODY_DEPTH)
+    except ScenarioError as exc:
+        path, message = exc.errors[0]
+        message = "not valid JSON" if message.startswith("invalid JSON") else message
+        raise RunRequestError("body" if path == "$" else f"body.{path}", message) from None
     if not isinstance(data, dict):
         raise RunRequestError("body", "must be a JSON object")
     return data
@@ -71,11 +93,15 @@ def _create_args(data: dict[str, Any]) -> dict[str, Any]:
     return {"slug": slug, "key": key, "seed": seed, "variant": variant, "fresh": fresh}
 
 
-def _owner_key(request: HttpRequest) -> str:
-    """Who may cancel: the signed-in user, or this browser session."""
+def _owner_key(request: HttpRequest, *, create: bool = True) -> str:
+    """Who may cancel: the signed-in user, or this browser session. A session is made
+    only when a run is really created for a visitor without one (`create`); asking who
+    owns something never makes one ("" then)."""
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     if not request.session.session_key:
+        if not create:
+            return ""
         request.session["replays.owner"] = True
         request.session.save()
     return "session:" + hashlib.sha256(request.session.session_key.encode()).hexdigest()[:40]
@@ -101,7 +127,7 @@ def _start(request: HttpRequest, args: dict[str, Any]) -> tuple[Run, bool] | Non
         variant=args["variant"],
         fresh=args["fresh"],
         public=not request.user.is_staff,
-        owner_key=_owner_key(request),
+        owner_key=lambda: _owner_key(request),
         before_create=lambda: _charge(request),
     )
 
@@ -115,10 +141,14 @@ def _created_body(run: Run) -> dict[str, Any]:
 @require_POST
 def api_runs(request: HttpRequest) -> JsonResponse:
     try:
-        args = _create_args(_json_body(request))
-        started = _start(request, args)
-    except RunRequestError as exc:
-        return _error(400, exc.field, exc.message, errors=exc.errors or [[exc.field, exc.message]])
+        try:
+            args = _create_args(_json_body(request))
+            started = _start(request, args)
+        except RunRequestError as exc:
+            _charge(request)  # a refused request costs a token too
+            status = 413 if isinstance(exc, BodyTooLarge) else 400
+            errors = exc.errors or [[exc.field, exc.message]]
+            return _error(status, exc.field, exc.message, errors=errors)
     except RateLimited as exc:
         response = _error(
             429,
@@ -202,7 +232,7 @@ def api_cancel(request: HttpRequest, run_id: Any) -> JsonResponse:
         run = _visible_run(request, run_id)
     except Http404:
         return _not_found()
-    owner = _owner_key(request)
+    owner = _owner_key(request, create=False)
     if not (request.user.is_staff or (run.owner_key and run.owner_key == owner)):
         return _error(403, None, "only whoever started this run (or staff) may cancel it")
     if request.content_type != "application/json":

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -16,7 +16,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import admin_views
-from .admin_forms import AuthoringContext, PartFormSet, ScenarioForm, inline_fields, part_form
+from .admin_forms import (
+    AuthoringContext,
+    BoundedJSONField,
+    PartFormSet,
+    ScenarioForm,
+    inline_fields,
+    part_form,
+)
 from .model_fields import PART_KEYS
 from .models import PART_MODELS, Scenario
 from .services import scenario_bump_version, scenario_duplicate, scenario_export
@@ -34,6 +41,7 @@ def authoring_context(request: HttpRequest, obj: Scenario | None) -> AuthoringCo
 
 
 class PartInline(admin.TabularInline):
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONField}}  # noqa: RUF012
     extra = 0
     formset = PartFormSet
     exclude = ("position",)
@@ -68,6 +76,7 @@ INLINES = tuple(part_inline(part) for part in PART_KEYS)
 
 @admin.register(Scenario)
 class ScenarioAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONField}}  # noqa: RUF012
     form = ScenarioForm
     change_form_template = "admin/scenarios/scenario/change_form.html"
     change_list_template = "admin/scenarios/scenario/change_list.html"

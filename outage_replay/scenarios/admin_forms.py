@@ -16,9 +16,11 @@ import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.forms.models import BaseInlineFormSet
 
-from simulation import MECHANISM_TYPES, ScenarioError
+from simulation import MECHANISM_TYPES, ScenarioError, decode_json
 from simulation.fields import Field
 from simulation.spec import table
 
@@ -107,7 +109,28 @@ class AuthoringContext:
                     self.main_form.add_error(field, text)
 
 
-class OptionalJSONField(forms.JSONField):
+class BoundedJSONField(forms.JSONField):
+    """A JSON box decoded like every other input: depth counted before parsing (no
+    RecursionError from 5,000 `[`), size bounded, no lone surrogates."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value not in self.empty_values:
+            try:
+                decode_json(value)
+            except ScenarioError as exc:
+                raise ValidationError(exc.errors[0][1], code="invalid") from None
+        return super().to_python(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        if isinstance(data, str) and not self.disabled:
+            try:
+                decode_json(data)
+            except ScenarioError:
+                return InvalidJSONInput(data)  # shown again as typed
+        return super().bound_data(data, initial)
+
+
+class OptionalJSONField(BoundedJSONField):
     """JSON that may be left empty (None), shown as an empty box rather than `null`."""
 
     def prepare_value(self, value: Any) -> Any:

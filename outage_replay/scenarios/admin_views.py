@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from simulation import LIMITS, ScenarioError
+from simulation import LIMITS, ScenarioError, decode_json
 from simulation.formats import upgrade
 
 from .clock import Clock, format_duration
@@ -92,8 +92,8 @@ def _preview_context(doc: dict[str, Any]) -> dict[str, Any]:
 def _apply(model_admin: Any, request: HttpRequest, visibility: str, ctx: dict) -> HttpResponse:
     template = "admin/scenarios/scenario/import.html"
     try:
-        doc = validate_document(json.loads(request.POST.get("document", "")))
-    except (ValueError, RecursionError) as exc:
+        doc = validate_document(decode_json(request.POST.get("document", "")))
+    except ValueError as exc:
         errors = exc.errors if isinstance(exc, ScenarioError) else [("$", "not valid JSON")]
         ctx["errors"] = errors
         return TemplateResponse(

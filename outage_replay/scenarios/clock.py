@@ -50,12 +50,16 @@ class Clock:
 
     @classmethod
     def for_values(cls, start: str | None, timezone: str | None) -> Clock | None:
+        from simulation.validate import EARLIEST_START, LATEST_END
+
         try:
             tz = ZoneInfo(timezone or "UTC")
             value = datetime.fromisoformat(start or "")
-        except (ValueError, KeyError, OSError, TypeError):
+            if not value.tzinfo or not EARLIEST_START <= value < LATEST_END:
+                return None  # (a form shown again with a start the validator refuses)
+        except (ValueError, KeyError, OSError, TypeError, OverflowError):
             return None
-        return cls(value, tz) if value.tzinfo else None
+        return cls(value, tz)
 
     def at(self, at_s: int | float) -> datetime:
         return self.start + timedelta(seconds=at_s)

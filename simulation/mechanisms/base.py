@@ -74,6 +74,12 @@ class Mechanism:
     SIGNAL_PARAMS: ClassVar[tuple[str, ...]] = ()
     CONDITION_PARAMS: ClassVar[tuple[str, ...]] = ()
 
+    @classmethod
+    def work_units(cls, params: dict[str, Any], duration_s: int) -> int:
+        """About how many events this mechanism schedules beyond its per-frame update,
+        from its parameters (the validator's bound on the work a document asks for)."""
+        return 0
+
     def __init__(self, spec: MechanismSpec, world: World) -> None:
         self.id = spec.id
         self.services = spec.services

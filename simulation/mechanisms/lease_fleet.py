@@ -100,6 +100,13 @@ class LeaseFleet(Mechanism):
     SERVICE_PARAMS = ("requires_service",)
 
     @classmethod
+    def work_units(cls, params: dict[str, Any], duration_s: int) -> int:
+        """Every lease job is queued, served, renewed and may lapse: ~4 events a job."""
+        droplets = params.get("droplets", cls.PARAMS["droplets"].default)
+        batch = max(1, params.get("batch_size", cls.PARAMS["batch_size"].default))
+        return 4 * -(-int(droplets) // int(batch))
+
+    @classmethod
     def check_spec(
         cls,
         path: str,
