@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('replays', '0003_frame_streams'),
+        ('replays', '0004_verification_exploration'),
     ]
 
     operations = [
