@@ -72,6 +72,8 @@ def compare_page(request: HttpRequest, run_a: UUID, run_b: UUID) -> HttpResponse
     problem = _different(a, b)
     if problem:
         return HttpResponse(f"Cannot compare: {problem}.", status=400, content_type="text/plain")
+    from outage_replay.sharing.links import compare_preview_meta
+
     key = request.GET.get("key") or ""
     spec = a.spec
     title = compare_title(a, b)
@@ -80,6 +82,7 @@ def compare_page(request: HttpRequest, run_a: UUID, run_b: UUID) -> HttpResponse
         "scenario_title": spec.get("title", ""),
         "og_description": f"{spec.get('title', '')}: two runs on one playhead, and what changed.",
         "og_url": request.build_absolute_uri(request.path),
+        "og_image": compare_preview_meta(request, run_a=a, run_b=b, key=key),
         "scenario_url": f"/s/{a.scenario_slug}/",
         "run_a": a,
         "run_b": b,

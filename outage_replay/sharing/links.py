@@ -32,6 +32,27 @@ def embed_url(
     return request.build_absolute_uri(path)
 
 
+def compare_preview_meta(
+    request: HttpRequest, *, run_a: Any, run_b: Any, key: str = ""
+) -> dict[str, Any]:
+    """og:image fields of `/compare/<a>/<b>/` at its `t` (else A's worst moment)."""
+    from outage_replay.replays.selectors import run_variant_title
+
+    t_s = round_moment(moment_of(run_a.spec, run_a.summary, request.GET.get("t")))
+    path = f"/compare/{run_a.id}/{run_b.id}/preview.png" + _query(at=t_s, key=key)
+    parts = []
+    for run in (run_a, run_b):
+        state = headline(run.spec, (run.summary or {}).get("intervals") or {}, t_s)
+        title = run_variant_title(run=run) or "as written"
+        parts.append(f"{title}: {state.short}")
+    return {
+        "url": request.build_absolute_uri(path),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "alt": f"Both runs at {headline(run_a.spec, {}, t_s).time}: " + "; ".join(parts),
+    }
+
+
 def oembed_discovery_url(request: HttpRequest, *, page_url: str) -> str:
     return request.build_absolute_uri("/oembed" + _query(url=page_url, format="json"))
 

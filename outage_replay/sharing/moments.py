@@ -83,8 +83,17 @@ class Headline:
     lead: str  # "DynamoDB" — the service whose trouble began first
     lead_status: str  # "down"
     dark: int  # services down
-    degraded: int  # degraded or recovering
+    degraded: int  # degraded or recovering ("impaired")
     total: int  # services; -1 while the run has no summary yet
+
+    @property
+    def short(self) -> str:
+        """`14 services dark` · `2 impaired` · `all healthy` · `still simulating`."""
+        if self.total < 0:
+            return "still simulating"
+        if self.dark:
+            return f"{self.dark} service{'s' if self.dark != 1 else ''} dark"
+        return f"{self.degraded} impaired" if self.degraded else "all healthy"
 
     @property
     def text(self) -> str:
@@ -97,7 +106,7 @@ class Headline:
         if self.dark:
             parts.append(f"{self.dark} service{'s' if self.dark != 1 else ''} dark")
         elif self.degraded:
-            parts.append(f"{self.degraded} degraded")
+            parts.append(f"{self.degraded} impaired")
         return " · ".join(parts)
 
 

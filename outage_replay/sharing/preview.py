@@ -67,13 +67,60 @@ def preview_png(*, run_id: str, spec: dict[str, Any], intervals: dict[str, Any],
     return bytes(png)
 
 
+def compare_preview_png(
+    *,
+    run_ids: tuple[str, str],
+    spec: dict[str, Any],
+    runs: list[tuple[str, dict[str, Any]]],
+    t_s: int,
+) -> bytes:
+    """The preview of a comparison (`runs`: (label, intervals) of A and of B)."""
+    t_s = round_moment(t_s)
+    known = "".join(str(int(bool(intervals))) for _, intervals in runs)
+    key = f"og-png:1:{run_ids[0]}:{run_ids[1]}:{known}:{t_s}"
+    png = django_cache.get(key)
+    if png is None:
+        png = render_compare_png(spec=spec, runs=runs, t_s=t_s)
+        django_cache.set(key, png, CACHE_TTL_S)
+    return bytes(png)
+
+
 def render_png(*, spec: dict[str, Any], intervals: dict[str, Any], t_s: int) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), BG)
     draw = ImageDraw.Draw(image)
-    state = headline(spec, intervals, t_s)
-    _draw_heading(draw, spec, state)
-    _draw_strip(draw, spec, intervals, t_s)
+    _draw_heading(draw, spec, _headline_pieces(headline(spec, intervals, t_s)))
+    _draw_strip(draw, spec, intervals, t_s, top=STRIP_TOP, bottom=STRIP_BOTTOM)
     _draw_legend(draw, spec)
+    return _png(image)
+
+
+def render_compare_png(
+    *, spec: dict[str, Any], runs: list[tuple[str, dict[str, Any]]], t_s: int
+) -> bytes:
+    """Two strips, A over B, under one headline: the time and each run's dark count."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), BG)
+    draw = ImageDraw.Draw(image)
+    states = [headline(spec, intervals, t_s) for _, intervals in runs]
+    pieces: list[tuple[str, tuple[int, int, int]]] = [(states[0].time, FG)]
+    for tag, state in zip("AB", states, strict=True):
+        colour = STATUS_RGB["down" if state.dark else "degraded" if state.degraded else "healthy"]
+        pieces += [
+            (" · ", MUTED),
+            (f"{tag}: ", FG),
+            (state.short, colour if state.total >= 0 else MUTED),
+        ]
+    _draw_heading(draw, spec, pieces)
+    middle = (STRIP_TOP + STRIP_BOTTOM) / 2
+    boxes = [(STRIP_TOP, middle - 8), (middle + 8, STRIP_BOTTOM)]
+    for (tag, (label, intervals)), (top, bottom) in zip(
+        zip("AB", runs, strict=True), boxes, strict=True
+    ):
+        _draw_strip(draw, spec, intervals, t_s, top=top, bottom=bottom, tag=f"{tag} · {label}")
+    _draw_legend(draw, spec)
+    return _png(image)
+
+
+def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     # Flat colours plus anti-aliased text: an adaptive palette keeps it well under 100 KB.
     image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT).save(
@@ -91,12 +138,8 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> str:
     return text.rstrip() + "…"
 
 
-def _draw_heading(draw: ImageDraw.ImageDraw, spec: dict[str, Any], state: Headline) -> None:
-    draw.text((PAD, 34), "OUTAGE REPLAY", font=_font(20), fill=MUTED)
-    title = _fit(draw, str(spec.get("title") or "Outage replay"), 30, WIDTH - 2 * PAD)
-    draw.text((PAD, 64), title, font=_font(30), fill=FG)
-    # The headline: the time, the lead service's status in its colour, the dark count;
-    # the largest size at which it fits on one line.
+def _headline_pieces(state: Headline) -> list[tuple[str, tuple[int, int, int]]]:
+    """The time, the lead service's status in its colour, the dark count."""
     pieces: list[tuple[str, tuple[int, int, int]]] = [(state.time, FG)]
     if state.lead:
         pieces += [(" · ", MUTED), (f"{state.lead} ", FG)]
@@ -106,6 +149,16 @@ def _draw_heading(draw: ImageDraw.ImageDraw, spec: dict[str, Any], state: Headli
     else:
         colour = STATUS_RGB["healthy"] if state.total >= 0 else MUTED
         pieces += [(" · ", MUTED), (state.text.split(" · ", 1)[1], colour)]
+    return pieces
+
+
+def _draw_heading(
+    draw: ImageDraw.ImageDraw, spec: dict[str, Any], pieces: list[tuple[str, tuple[int, int, int]]]
+) -> None:
+    draw.text((PAD, 34), "OUTAGE REPLAY", font=_font(20), fill=MUTED)
+    title = _fit(draw, str(spec.get("title") or "Outage replay"), 30, WIDTH - 2 * PAD)
+    draw.text((PAD, 64), title, font=_font(30), fill=FG)
+    # The headline, at the largest size at which it fits on one line.
     size = 46
     while (
         size > 26 and sum(draw.textlength(t, font=_font(size)) for t, _ in pieces) > WIDTH - 2 * PAD
@@ -120,21 +173,35 @@ def _draw_heading(draw: ImageDraw.ImageDraw, spec: dict[str, Any], state: Headli
 
 
 def _draw_strip(
-    draw: ImageDraw.ImageDraw, spec: dict[str, Any], intervals: dict[str, Any], t_s: int
+    draw: ImageDraw.ImageDraw,
+    spec: dict[str, Any],
+    intervals: dict[str, Any],
+    t_s: int,
+    *,
+    top: float,
+    bottom: float,
+    tag: str = "",
 ) -> None:
+    """One row per service between `top` and `bottom`, the playhead across them; `tag`
+    (a comparison's run) stands in the label column instead of the service names."""
     services = spec.get("services", [])
     duration_s = max(1, int(spec.get("duration_s") or 1))
     left, right = PAD + LABEL_W, WIDTH - PAD
     span = right - left
     rows = max(1, len(services))
-    pitch = min(44.0, max(2.0, (STRIP_BOTTOM - STRIP_TOP) / rows))
+    pitch = min(44.0, max(2.0, (bottom - top) / rows))
     gap = 1 if pitch < 8 else 2
     label_font = _font(max(9, min(16, int(pitch) - 2)))
-    show_labels = pitch >= 9
-    bottom_y = STRIP_TOP + rows * pitch
-    draw.rectangle((left - 1, STRIP_TOP - 4, right, bottom_y + 2), fill=PANEL)
+    show_labels = pitch >= 9 and not tag
+    strip_top, bottom_y = top, top + rows * pitch
+    draw.rectangle((left - 1, strip_top - 4, right, bottom_y + 2), fill=PANEL)
+    if tag:
+        text = _fit(draw, tag, 18, LABEL_W - 14)
+        draw.text(
+            (left - 10, (strip_top + bottom_y) / 2), text, font=_font(18), fill=FG, anchor="rm"
+        )
     for i, service in enumerate(services):
-        top = STRIP_TOP + i * pitch
+        top = strip_top + i * pitch
         bottom = top + pitch - gap
         if show_labels:
             name = _fit(
@@ -153,9 +220,9 @@ def _draw_strip(
                 (x0, top, max(x0 + 1, x1), bottom), fill=STATUS_RGB.get(status, NONE_RGB)
             )
     x = left + span * min(t_s, duration_s) / duration_s
-    draw.rectangle((x - 1.5, STRIP_TOP - 12, x + 1.5, bottom_y + 8), fill=PLAYHEAD)
+    draw.rectangle((x - 1.5, strip_top - 12, x + 1.5, bottom_y + 8), fill=PLAYHEAD)
     draw.polygon(
-        [(x - 8, STRIP_TOP - 20), (x + 8, STRIP_TOP - 20), (x, STRIP_TOP - 10)], fill=PLAYHEAD
+        [(x - 8, strip_top - 20), (x + 8, strip_top - 20), (x, strip_top - 10)], fill=PLAYHEAD
     )
 
 

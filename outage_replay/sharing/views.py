@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from outage_replay.replays.ratelimit import RateLimited, client_id, rate_limit_t
 from . import presenting
 from .links import embed_url, preview_meta
 from .moments import parse_share_t
-from .preview import CACHE_TTL_S, preview_png
+from .preview import CACHE_TTL_S, compare_preview_png, preview_png
 
 
 @require_GET
@@ -31,17 +32,46 @@ def preview_image(request: HttpRequest, run_id: UUID) -> HttpResponse:
     run = selectors.run_get_visible(run_id=run_id, user=None, key=request.GET.get("key"))
     if run is None:
         raise Http404("No such run")
-    try:
-        at_s = max(0, min(int(request.GET.get("at") or 0), run.spec.get("duration_s", 0)))
-    except ValueError:
-        at_s = 0
     intervals = (run.summary or {}).get("intervals") or {}
-    png = preview_png(run_id=str(run.id), spec=run.spec, intervals=intervals, t_s=at_s)
+    png = preview_png(
+        run_id=str(run.id), spec=run.spec, intervals=intervals, t_s=_at(request, run.spec)
+    )
+    return _png_response(png, finished=bool(intervals))
+
+
+@require_GET
+def compare_preview_image(request: HttpRequest, run_a: UUID, run_b: UUID) -> HttpResponse:
+    """`/compare/<a>/<b>/preview.png?at=<seconds>`: both runs at that moment, A over B."""
+    key = request.GET.get("key")
+    a = selectors.run_get_visible(run_id=run_a, user=None, key=key)
+    b = selectors.run_get_visible(run_id=run_b, user=None, key=key)
+    if a is None or b is None or a.scenario_slug != b.scenario_slug:
+        raise Http404("No such comparison")
+    runs = [
+        (
+            selectors.run_variant_title(run=run) or "as written",
+            (run.summary or {}).get("intervals") or {},
+        )
+        for run in (a, b)
+    ]
+    png = compare_preview_png(
+        run_ids=(str(a.id), str(b.id)), spec=a.spec, runs=runs, t_s=_at(request, a.spec)
+    )
+    return _png_response(png, finished=all(intervals for _, intervals in runs))
+
+
+def _at(request: HttpRequest, spec: dict[str, Any]) -> int:
+    try:
+        return max(0, min(int(request.GET.get("at") or 0), int(spec.get("duration_s", 0))))
+    except ValueError:
+        return 0
+
+
+def _png_response(png: bytes, *, finished: bool) -> HttpResponse:
     response = HttpResponse(png, content_type="image/png")
     response["ETag"] = '"' + hashlib.sha256(png).hexdigest()[:32] + '"'
     # A finished run never changes; an unfinished one is drawn again once it has finished.
-    max_age = CACHE_TTL_S if intervals else 30
-    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["Cache-Control"] = f"public, max-age={CACHE_TTL_S if finished else 30}"
     return response
 
 

@@ -64,8 +64,13 @@ def test_it_states_the_moment_leading_with_the_first_service_to_go_down():
     assert headline(SPEC, INTERVALS, 0).text == "23:30 PDT · all 3 services healthy"
     assert headline(SPEC, INTERVALS, 500).text == "23:38 PDT · DNS DOWN · 3 services dark"
     assert headline(SPEC, INTERVALS, 950).text == "23:45 PDT · Database DOWN · 2 services dark"
-    assert headline(SPEC, INTERVALS, 1150).text == "23:49 PDT · Database RECOVERING · 1 degraded"
+    assert headline(SPEC, INTERVALS, 1150).text == "23:49 PDT · Database RECOVERING · 1 impaired"
     assert headline(SPEC, {}, 60).text == "23:31 PDT · still simulating"
+    assert [headline(SPEC, INTERVALS, t).short for t in (0, 500, 1150)] == [
+        "all healthy",
+        "3 services dark",
+        "1 impaired",
+    ]
 
 
 def test_it_picks_the_earliest_moment_with_the_most_services_down():
