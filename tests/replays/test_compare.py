@@ -55,6 +55,7 @@ def test_it_waits_for_both_runs_and_shows_the_page(client: Client, scenario: Any
     html = page.content.decode()
     assert "What if: A faster queue" in html and 'id="compare-data"' in html
     assert '<meta property="og:title" content="What if: A faster queue">' in html
+    assert 'property="og:image"' in html
 
 
 def test_it_refuses_runs_of_other_scenarios_and_hidden_ones(client: Client, scenario: Any) -> None:
