@@ -84,9 +84,12 @@ def frame_from_anywhere(response: HttpResponse) -> HttpResponse:
     """The one exception to "this site is never framed": the embed route.
 
     No X-Frame-Options (it would refuse every frame) and a policy that lets a page of any
-    origin frame this one. Everything else keeps `X-Frame-Options: DENY`.
+    origin frame this one. Everything else keeps `X-Frame-Options: DENY`. A site-wide
+    Content-Security-Policy must keep this one directive for such a response: it is
+    marked `response.frame_ancestors = "*"` (the rest of the policy may be added to it).
     """
     response.xframe_options_exempt = True  # type: ignore[attr-defined]
+    response.frame_ancestors = "*"  # type: ignore[attr-defined]
     response["Content-Security-Policy"] = FRAME_ANY_ORIGIN
     return response
 
