@@ -72,9 +72,14 @@ def compare_page(request: HttpRequest, run_a: UUID, run_b: UUID) -> HttpResponse
     problem = _different(a, b)
     if problem:
         return HttpResponse(f"Cannot compare: {problem}.", status=400, content_type="text/plain")
+    key = request.GET.get("key") or ""
+    return render(request, "replays/compare.html", compare_context(request, a, b, key=key))
+
+
+def compare_context(request: HttpRequest, a: Run, b: Run, *, key: str) -> dict[str, Any]:
+    """The compare page's context (also a presented comparison's, `/p/<code>/`)."""
     from outage_replay.sharing.links import compare_preview_meta
 
-    key = request.GET.get("key") or ""
     spec = a.spec
     title = compare_title(a, b)
     context = {
@@ -104,7 +109,7 @@ def compare_page(request: HttpRequest, run_a: UUID, run_b: UUID) -> HttpResponse
             },
         },
     }
-    return render(request, "replays/compare.html", context)
+    return context
 
 
 @require_GET

@@ -73,12 +73,15 @@ def _sync_redis() -> Any:
 # -- sessions (HTTP side) ------------------------------------------------------------------
 
 
-def session_create(*, run: Any, name: str, key: str, state: dict[str, Any]) -> tuple[str, str]:
-    """A new session for `run`; returns (code, presenter token)."""
+def session_create(
+    *, run: Any, name: str, key: str, state: dict[str, Any], run_b: Any = None
+) -> tuple[str, str]:
+    """A new session for `run` (a comparison with `run_b`); returns (code, token)."""
     client = _sync_redis()
     nonce = secrets.token_urlsafe(12)
     fields = {
         "run": str(run.id),
+        "run_b": str(run_b.id) if run_b is not None else "",
         "key": key or "",
         "name": clean_name(name),
         "nonce": nonce,
@@ -107,6 +110,7 @@ def session_get(*, code: str) -> dict[str, Any] | None:
 def _decode(fields: dict[str, str]) -> dict[str, Any]:
     return {
         "run": fields["run"],
+        "run_b": fields.get("run_b", ""),
         "key": fields.get("key", ""),
         "name": fields.get("name", "Presenter"),
         "nonce": fields.get("nonce", ""),

@@ -198,7 +198,10 @@ def present_start(request: HttpRequest) -> HttpResponse:
     presenter token goes into this browser's session, then to `/p/<code>/`."""
     key = request.POST.get("key") or ""
     run = selectors.run_get_visible(run_id=request.POST.get("run", ""), user=request.user, key=key)
-    if run is None:
+    run_b = None
+    if request.POST.get("run_b"):  # presenting a comparison
+        run_b = selectors.run_get_visible(run_id=request.POST["run_b"], user=request.user, key=key)
+    if run is None or (request.POST.get("run_b") and run_b is None):
         raise Http404("No such run")
     try:
         rate_limit_take(
@@ -224,7 +227,7 @@ def present_start(request: HttpRequest) -> HttpResponse:
     if problem:  # a hand-made form: start at the beginning rather than refuse
         state = {"t_ms": 0, "playing": False, "speed": 1, "focus": None, "panel": None}
     code, token = presenting.session_create(
-        run=run, name=request.POST.get("name", ""), key=key, state=state
+        run=run, run_b=run_b, name=request.POST.get("name", ""), key=key, state=state
     )
     tokens = dict(request.session.get(presenting.SESSION_TOKENS) or {})
     tokens[code] = token
@@ -238,32 +241,58 @@ def present_page(request: HttpRequest, code: str) -> HttpResponse:
     from outage_replay.replays.player import player_context, run_and_first_chunk
 
     session = presenting.session_get(code=code)
-    found = run_and_first_chunk(session["run"], user=None, key=session["key"]) if session else None
-    if session is None or found is None:
+    if session is None:
         return render(request, "sharing/present_gone.html", status=404)
-    tokens = request.session.get(presenting.SESSION_TOKENS) or {}
-    presenter = isinstance(tokens, dict) and presenting.token_valid(
-        tokens.get(code), code=code, nonce=session["nonce"]
-    )
+    if session["run_b"]:
+        return _present_comparison(request, code, session)
+    found = run_and_first_chunk(session["run"], user=None, key=session["key"])
+    if found is None:
+        return render(request, "sharing/present_gone.html", status=404)
     context = player_context(request, *found)
     context["run_config"]["key"] = session["key"]
     context["run_config"]["autoplay"] = False
-    context["presentation"] = {
-        "code": code,
-        "name": session["name"],
-        "role": "presenter" if presenter else "follower",
-        "url": request.build_absolute_uri(f"/p/{code}/"),
-    }
-    context["run_config"]["present"] = {
-        "code": code,
-        "ws_url": f"/ws/present/{code}/",
-        "role": context["presentation"]["role"],
-        "frame_ms": int(run_frame_ms(found[0]["spec"])),
-    }
+    context["presentation"] = _presentation(request, code, session)
+    context["run_config"]["present"] = _present_config(code, context, found[0]["spec"])
     response = render(request, "replays/replay.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def run_frame_ms(spec: dict[str, object]) -> float:
-    return float(spec.get("frame_interval_s") or 10) * 1000  # type: ignore[arg-type]
+def _present_comparison(request: HttpRequest, code: str, session: dict[str, Any]) -> HttpResponse:
+    from outage_replay.replays.compare import compare_context
+
+    a = selectors.run_get_visible(run_id=session["run"], user=None, key=session["key"])
+    b = selectors.run_get_visible(run_id=session["run_b"], user=None, key=session["key"])
+    if a is None or b is None:
+        return render(request, "sharing/present_gone.html", status=404)
+    context = compare_context(request, a, b, key=session["key"])
+    context["presentation"] = _presentation(request, code, session)
+    config = context["compare_data"]["config"]
+    config["autoplay"] = False
+    config["present"] = _present_config(code, context, a.spec)
+    response = render(request, "replays/compare.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _presentation(request: HttpRequest, code: str, session: dict[str, Any]) -> dict[str, Any]:
+    """Who presents and whether this browser is the presenter (its session's token)."""
+    tokens = request.session.get(presenting.SESSION_TOKENS) or {}
+    presenter = isinstance(tokens, dict) and presenting.token_valid(
+        tokens.get(code), code=code, nonce=session["nonce"]
+    )
+    return {
+        "code": code,
+        "name": session["name"],
+        "role": "presenter" if presenter else "follower",
+        "url": request.build_absolute_uri(f"/p/{code}/"),
+    }
+
+
+def _present_config(code: str, context: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": code,
+        "ws_url": f"/ws/present/{code}/",
+        "role": context["presentation"]["role"],
+        "frame_ms": int(float(spec.get("frame_interval_s") or 10) * 1000),
+    }

@@ -22,19 +22,23 @@ def now_ms() -> float:
 
 
 def start_presentation(
-    base_url: str, run_id: str, *, name: str, t: str = "", focus: str = ""
+    base_url: str, run_id: str, *, name: str, t: str = "", focus: str = "", run_b: str = ""
 ) -> tuple[str, str]:
-    """Press Present on the replay page like a browser: (code, the session cookie)."""
+    """Press Present on the replay (or compare) page like a browser: (code, the cookie)."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(f"{base_url}/replay/{run_id}/", timeout=30) as response:
+    page = f"/compare/{run_id}/{run_b}/" if run_b else f"/replay/{run_id}/"
+    with opener.open(f"{base_url}{page}", timeout=30) as response:
         html = response.read().decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert re.search(rf'name="run_b" value="{run_b}"', html) if run_b else True
     form = {"csrfmiddlewaretoken": csrf, "run": run_id, "name": name, "t": t, "focus": focus}
+    if run_b:
+        form["run_b"] = run_b
     request = urllib.request.Request(
         f"{base_url}/p/", data=urllib.parse.urlencode(form).encode(), method="POST"
     )
-    request.add_header("Referer", f"{base_url}/replay/{run_id}/")
+    request.add_header("Referer", f"{base_url}{page}")
     with opener.open(request, timeout=30) as response:
         final = response.geturl()
     code = re.search(r"/p/([a-z0-9]+)/$", final).group(1)

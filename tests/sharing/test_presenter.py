@@ -37,10 +37,10 @@ def second_daphne(live_stack: dict[str, Any]) -> Iterator[str]:
         other.stop()
 
 
-def _run() -> Any:
+def _run(scenario: Any = None) -> Any:
     from outage_replay.replays import services
 
-    run, _ = services.run_create(scenario=make_scenario(), fresh=True)
+    run, _ = services.run_create(scenario=scenario or make_scenario(), fresh=True)
     return run
 
 
@@ -183,3 +183,24 @@ def test_it_ends_a_session_that_expired(live_url):
         return 0
 
     assert asyncio.run(closed()) == 4404
+
+
+def test_it_presents_a_comparison(live_url):
+    a = _run()
+    b = _run(a.scenario)
+    code, cookie = start_presentation(live_url, str(a.id), name="Edsger", run_b=str(b.id))
+    with urllib.request.urlopen(f"{live_url}/p/{code}/", timeout=30) as response:
+        follower_html = response.read().decode()
+    assert 'id="compare-data"' in follower_html and "Edsger</strong> is presenting" in follower_html
+    assert f'"ws_url": "/ws/present/{code}/"' in follower_html
+
+    async def both() -> tuple[str, str]:
+        presenter, follower = Client(live_url, code, cookie), Client(live_url, code)
+        await presenter.connect()
+        await follower.connect()
+        await presenter.control(t_ms=30_000, playing=False, speed=10, focus="api", panel=None)
+        await follower.wait(lambda c: c.state["t_ms"] == 30_000, what="followed")
+        await asyncio.gather(presenter.close(), follower.close())
+        return presenter.hello["role"], follower.hello["role"]
+
+    assert asyncio.run(both()) == ("presenter", "follower")

@@ -78,6 +78,7 @@ function render() {
   const view = { t_ms: app.t, seq, state: stateA, stateA, stateB, playing: app.playing };
   if (graphs.length) { graphs[0].update(stateA ? stateA.services : {}); graphs[1].update(stateB ? stateB.services : {}); }
   lanes.update(view);
+  presence?.frame(view);
   charts.update(view);
   controls.update(view);
   summary.update(view);
@@ -151,6 +152,14 @@ function maybeAskDiff() {
   if (a.status !== "done" || b.status !== "done") { summary.fail("One of the runs did not finish, so there is nothing to compare."); diffAsked = true; return; }
   diffAsked = true;
   askDiff();
+}
+
+// A presented comparison (/p/<code>/): the player's presenter module, on demand.
+let presence = null;
+if (config.present) {
+  import("../replay/present.js").then(({ createPresence }) => {
+    presence = createPresence({ config, app, controls, timeline: pair, select, invalidate, clock });
+  });
 }
 
 const onChange = () => { maybeAskDiff(); invalidate(); };

@@ -41,6 +41,14 @@ export function createControls({ app, timeline, clock, config, narration, announ
   const help = $("help");
   $("btn-help")?.addEventListener("click", () => help.showModal());
   const fullLink = $("full-replay");  // the embed's link back to the full replay
+  // Present: the form starts a session at this moment, focus and speed.
+  $("btn-present")?.addEventListener("click", () => {
+    $("present-t").value = clock.linkParam(app.t);
+    $("present-focus").value = app.selected || "";
+    $("present-speed").value = String(app.speed);
+    $("present-dialog").showModal();
+  });
+  $("present-cancel")?.addEventListener("click", () => $("present-dialog").close());
 
   function announceTime(prefix) {
     const i = clock.info(app.t);

@@ -266,21 +266,13 @@ async function poll() {
   }
 }
 
-// Presenter sessions (/p/<code>/) and the Present button load their module on demand.
+// Presenter sessions (/p/<code>/) load their module on demand.
 let presence = null;
 if (config.present) {
   import("./present.js").then(({ createPresence }) => {
     presence = createPresence({ config, app, controls, timeline, select, invalidate, clock });
   });
 }
-$("btn-present")?.addEventListener("click", () => {
-  const link = new URL(controls.shareUrl());
-  $("present-t").value = link.searchParams.get("t") || "";
-  $("present-focus").value = link.searchParams.get("focus") || "";
-  $("present-speed").value = String(app.speed);
-  $("present-dialog").showModal();
-});
-$("present-cancel")?.addEventListener("click", () => $("present-dialog").close());
 
 controls.applyUrl();
 const firstChunk = JSON.parse(document.getElementById("replay-first-chunk").textContent);

@@ -123,8 +123,7 @@ export function createPresence({ config, app, controls, timeline, select, invali
     followBtn.addEventListener("click", (e) => { e.stopPropagation(); follow(); });
     // The follower's own input (not the presentation bar, not F): exploring on their own.
     const own = (e) => { if (!applying && !e.target.closest?.("#present-bar")) detach(); };
-    document.querySelector(".controls").addEventListener("pointerdown", own, true);
-    document.querySelector(".stage").addEventListener("pointerdown", own, true);
+    for (const el of document.querySelectorAll(".controls, .stage, .compare-stage")) el.addEventListener("pointerdown", own, true);
     document.addEventListener("keydown", (e) => {
       if (e.ctrlKey || e.metaKey || e.altKey || ["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName) && e.target.type !== "range") return;
       if (e.key === "f" || e.key === "F") { e.preventDefault(); e.stopImmediatePropagation(); follow(); return; }
