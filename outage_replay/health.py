@@ -12,6 +12,7 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -78,5 +79,13 @@ def healthz(request):
         report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     healthy = all(part["ok"] for part in report.values())
     failing = [name for name, part in report.items() if not part["ok"]]
-    body = {"status": "ok" if healthy else "fail", "failing": failing, "checks": report}
+    body: dict[str, object] = {
+        "status": "ok" if healthy else "fail",
+        "failing": failing,
+        "checks": report,
+    }
+    if request.GET.get("stats") and (settings.DEBUG or request.user.is_staff):
+        from outage_replay.replays.consumers import process_stats
+
+        body["process"] = process_stats()
     return JsonResponse(body, status=200 if healthy else 503)

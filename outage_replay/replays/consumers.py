@@ -21,6 +21,7 @@ import contextlib
 import logging
 import random
 import time
+import weakref
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -39,9 +40,38 @@ MAX_CLIENT_MESSAGE = 4096
 POLL_S = 5.0
 
 
+# Every viewer connected to this process (what `process_stats` counts).
+LIVE: weakref.WeakSet[ReplayConsumer] = weakref.WeakSet()
+
+
 class ReplayConsumer(AsyncWebsocketConsumer):
+    """One viewer of one run. Whatever ends it (a clean close, a dropped connection,
+    daphne cancelling a consumer still busy when its socket went away), `__call__`'s
+    `finally` releases its group subscription and its poller, so the last viewer of a
+    run leaving unsubscribes this process from the run's channel."""
+
     run_id: str | None = None
     group: str | None = None
+    _poller: asyncio.Task[None] | None = None
+    _released = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        LIVE.add(self)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            LIVE.discard(self)
+            await self._release()
+
+    async def _release(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+        if self.group is not None and not self._released:
+            self._released = True
+            with contextlib.suppress(Exception):  # Redis away: nothing is subscribed anyway
+                await asyncio.shield(
+                    self.channel_layer.group_discard(self.group, self.channel_name)
+                )
 
     async def connect(self) -> None:
         self.out_seq = 0
@@ -79,11 +109,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             self._poller = asyncio.ensure_future(self._poll())
 
     async def disconnect(self, code: int) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-        if self.group is not None and not self.finished:
-            with contextlib.suppress(Exception):  # Redis away: the group entry expires
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._release()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its per-message `aclose_old_connections()`.
@@ -170,8 +196,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             self._poller.cancel()
         if not self.finished:
             self.finished = True
-            with contextlib.suppress(Exception):
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self._release()
 
     async def _poll(self) -> None:
         """While the run computes, look at it now and then (lost announcements).
@@ -237,6 +262,23 @@ class RunStates:
 
 
 run_states = RunStates()
+
+
+def process_stats() -> dict[str, int]:
+    """What this process holds for its viewers (the leak test compares it to a baseline):
+    viewers, their pollers, and the channel layer's own channel and group registries."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    loops = list(getattr(layer, "_layers", {}).values())
+    return {
+        "viewers": len(LIVE),
+        "pollers": sum(1 for c in list(LIVE) if c._poller is not None and not c._poller.done()),
+        "layer_channels": sum(len(loop.channels) for loop in loops),
+        "layer_groups": sum(len(loop.groups) for loop in loops),
+        "layer_subscriptions": sum(len(s._subscribed_to) for loop in loops for s in loop._shards),
+        "run_states": len(run_states._items),
+    }
 
 
 def _after_seq(query: dict[str, list[str]]) -> int | None:
