@@ -4,6 +4,7 @@ Everything that differs between a laptop and production comes from the environme
 through the typed helpers in `envvars` (they refuse malformed values at start-up).
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -144,6 +145,36 @@ RUN_VERIFY_BURST = envint("RUN_VERIFY_BURST", 5, minimum=1)
 RUN_VERIFY_PER_MIN = envint("RUN_VERIFY_PER_MIN", 2, minimum=1)
 # Pause after each stored chunk (0 in production): demos and tests watch a run stay live.
 RUN_CHUNK_PAUSE_MS = envint("RUN_CHUNK_PAUSE_MS", 0, minimum=0, maximum=10_000)
+
+
+# Django's cache (the rate limits) on the same Redis, in the next database number so a
+# cache clear never touches Celery's queue: unix sockets use db 1, redis://…/N uses N+1.
+def _cache_url(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return url if "db=" in parts.query else f"{url}{'&' if parts.query else '?'}db=1"
+    db = int(parts.path.strip("/") or 0) + 1
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("CACHE_URL", "").strip() or _cache_url(REDIS_URL),
+        "KEY_PREFIX": "outage-replay",
+    }
+}
+RATE_LIMIT_CACHE = "default"
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
+# networks, e.g. 127.0.0.1,10.0.0.0/8). Empty: the client is REMOTE_ADDR, always.
+try:
+    TRUSTED_PROXIES = tuple(
+        ipaddress.ip_network(item, strict=False) for item in envlist("TRUSTED_PROXIES", [])
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
 
 CELERY_BROKER_URL = _celery_redis_url
 CELERY_RESULT_BACKEND = _celery_redis_url
