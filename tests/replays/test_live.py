@@ -201,20 +201,23 @@ def test_it_cancels_a_running_run(paced_stack):
 
 
 def test_it_ends_a_failing_simulation_as_failed_with_a_readable_error(paced_stack):
-    from outage_replay.replays.services import run_create
+    from django.db import transaction
 
-    base = paced_stack["base_url"]
-    run, _ = run_create(scenario=make_scenario(), fresh=True)
-    # A frozen spec the engine refuses (as if written by an older version). It has its own
-    # digest, so it cannot adopt the frame stream of the valid spec it was made from.
-    from outage_replay.replays.services import stream_for
+    from outage_replay.replays.services import run_create, stream_for
     from simulation.frames import sha256_of
 
-    bad_spec = {**run.spec, "duration_s": -5}
-    bad_digest = sha256_of(bad_spec)
-    Run.objects.filter(pk=run.pk).update(
-        spec=bad_spec, spec_digest=bad_digest, stream=stream_for(bad_digest, run.seed)
-    )
+    base = paced_stack["base_url"]
+    # One transaction: the run's task is sent on commit, so the worker never sees the
+    # valid spec (it used to race the update below and sometimes finished the run).
+    with transaction.atomic():
+        run, _ = run_create(scenario=make_scenario(), fresh=True)
+        # A frozen spec the engine refuses (as if written by an older version). It has
+        # its own digest, so it cannot adopt the frame stream of the valid spec.
+        bad_spec = {**run.spec, "duration_s": -5}
+        bad_digest = sha256_of(bad_spec)
+        Run.objects.filter(pk=run.pk).update(
+            spec=bad_spec, spec_digest=bad_digest, stream=stream_for(bad_digest, run.seed)
+        )
     from outage_replay.replays.tasks import simulate_run
 
     simulate_run.delay(str(run.id))
