@@ -205,7 +205,7 @@ def present_start(request: HttpRequest) -> HttpResponse:
         raise Http404("No such run")
     try:
         rate_limit_take(
-            client=client_id(request),
+            client="present:" + client_id(request),
             burst=settings.RUN_CREATE_BURST,
             per_min=settings.RUN_CREATE_PER_MIN,
         )
