@@ -121,8 +121,14 @@ def _delta(delta_s: float | None) -> str:
     return f"{sign}{minutes}m{seconds:02d}s"
 
 
+def _fit(m: dict[str, Any]) -> str:
+    if m["kind"] == "reference":
+        return ""
+    return "F" if m.get("fitted") else "P"
+
+
 def format_table(spec: Scenario, summary: dict[str, Any]) -> str:
-    rows = [("real", "simulated", "Δ", "kind", "service", "milestone")]
+    rows = [("real", "simulated", "Δ", "kind", "fit", "service", "milestone")]
     for m in summary["milestones"]:
         sim = _clock(spec, m["sim_s"]) if m["kind"] != "reference" else ""
         if m["kind"] != "reference" and m["sim_s"] is None:
@@ -133,13 +139,14 @@ def format_table(spec: Scenario, summary: dict[str, Any]) -> str:
                 sim,
                 _delta(m["delta_s"]),
                 m["kind"],
+                _fit(m),
                 m["service"] or "",
                 m["label"],
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
     lines = [
-        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+        "  ".join(c.ljust(w) for c, w in zip(r[:6], widths, strict=True)) + "  " + r[6]
         for r in rows
     ]
     emergent = [
@@ -151,6 +158,8 @@ def format_table(spec: Scenario, summary: dict[str, Any]) -> str:
         1 for m in summary["milestones"] if m["kind"] == "emergent" and m["sim_s"] is None
     )
     median = f"{statistics.median(emergent) / 60:.1f} min" if emergent else "n/a"
+    timed = [m for m in summary["milestones"] if m["kind"] != "reference"]
+    predicted = sum(1 for m in timed if not m.get("fitted"))
     lines.append("")
     lines.append(
         f"{spec.title} — seed {summary['seed']}, {summary['frames']} frames, "
@@ -158,6 +167,10 @@ def format_table(spec: Scenario, summary: dict[str, Any]) -> str:
     )
     lines.append(
         f"emergent milestones: {len(emergent)} happened, {missing} never; median |Δ| {median}"
+    )
+    lines.append(
+        f"fitted {len(timed) - predicted}, predicted {predicted} of {len(timed)} simulated "
+        "milestones (fit: F = a parameter was chosen to reproduce it, P = a prediction)"
     )
     lines.append(f"digest {summary['digest']}")
     return "\n".join(lines)

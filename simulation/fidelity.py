@@ -3,7 +3,9 @@
 A milestone's `match` (see `conditions.py`) is evaluated over the finished run:
 service status edges from the status history, events from the trace, metrics from the
 frame stream, interventions from the operator log. `sim_s` is None when it never
-happened. Rows: {id, label, service, kind, real_s, sim_s, delta_s, source}.
+happened. Rows: {id, label, service, kind, real_s, sim_s, delta_s, source, fitted};
+`fitted` is true when a parameter was chosen to reproduce that milestone's time (the
+rest are predictions).
 
 `intervals(world)` gives per service a list of [status, from_s, to_s] covering the run.
 """
@@ -33,6 +35,7 @@ def milestone_rows(spec: Scenario, world: Any, deltas: list[Frame]) -> list[dict
                 "sim_s": sim_s,
                 "delta_s": None if sim_s is None else round(sim_s - m.at_s, 3),
                 "source": m.source,
+                "fitted": m.fitted,
             }
         )
     return rows

@@ -23,7 +23,7 @@ Kinds:
 | `ref` | the id of a row of the `ref` list | `nullable`: may be left out |
 | `refs` | list of ids of rows of the `ref` list | |
 | `name` | a registered name (`names`: mechanism_types, faults, actions) | of its `target` |
-| `condition` | a condition object (`conditions.py`); `match` for milestone matches | |
+| `condition` | a condition object (`conditions.py`) | `match`: milestone; `alarm`: an alarm |
 | `params` | parameters of the row's mechanism type / fault / action (`params.py`) | |
 | `object` | a JSON object, checked by the part's rule (a preset's variant) | |
 | `list` | list of `item` records, stored inline | |
@@ -89,6 +89,7 @@ class Field:
     ref: str = ""
     names: str = ""
     match: bool = False
+    alarm: bool = False
     item: str = ""
     max_length: int = 0
     label: str = ""

@@ -8,7 +8,8 @@
   (`{"id": "aws-fix", "name": "AWS's fix: …", "variant": {path: value}}`); it may only
   touch what a public variant may touch.
 - A **public variant** (`check_public_variant`) changes only the knobs and each
-  intervention's `enabled` and `at_s`; the seed travels beside it. Presentation fields
+  intervention's `enabled` and `at_s`, and the operators' `detection_scale` /
+  `response_scale`; the seed travels beside it. Presentation fields
   (titles, summaries, sources, names), the duration and the frame interval are never
   variant paths. Each refusal names its path: `variant.duration_s: not changeable …`.
 """
@@ -28,9 +29,15 @@ MAX_VARIANT_ENTRIES = 50
 # Intervention fields a public variant may set, and the kind of value each takes.
 INTERVENTION_FIELDS = ("enabled", "at_s")
 ACRONYMS = {"ttl", "dns", "nlb", "az", "azs", "api", "id", "ip"}
+# The scenario's operator scales (simulation/operators.py), e.g. a preset "Operators twice
+# as slow" = {"operators.detection_scale": 2}.
+OPERATOR_SCALES = {
+    "detection_scale": "multiplies every alarm's detection time",
+    "response_scale": "multiplies every alarm's response time",
+}
 REFUSED = (
     "not changeable in a variant: only the scenario's knobs, an intervention's "
-    "enabled/at_s, and the seed are"
+    "enabled/at_s, the operators' scales, and the seed are"
 )
 
 
@@ -98,6 +105,8 @@ def exposed_params(scenario: Scenario) -> dict[str, Param]:
     """Every public variant path → the `Param` that checks its value."""
     mechs = {m.id: m for m in scenario.mechanisms}
     out = {k.path: knob_param(mechs, k) for k in scenario.knobs}
+    for key, doc in OPERATOR_SCALES.items():
+        out[f"operators.{key}"] = Param("float", 1.0, "×", doc, 0.1, 10)
     for i in scenario.interventions:
         out[f"interventions.{i.id}.enabled"] = Param("bool", i.enabled, "", "whether it happens")
         out[f"interventions.{i.id}.at_s"] = Param(
@@ -110,6 +119,8 @@ def exposed_values(scenario: Scenario) -> dict[str, Any]:
     """Every public variant path → the scenario's own value."""
     mechs = {m.id: m for m in scenario.mechanisms}
     out: dict[str, Any] = {k.path: mechs[k.mechanism].params[k.param] for k in scenario.knobs}
+    for key in OPERATOR_SCALES:
+        out[f"operators.{key}"] = float(scenario.operators.get(key, 1.0))
     for i in scenario.interventions:
         out[f"interventions.{i.id}.enabled"] = i.enabled
         out[f"interventions.{i.id}.at_s"] = i.at_s or 0

@@ -14,6 +14,10 @@ One vocabulary: every row is named by its `id` (a dependency by `from->to`, see
 `row_id`), and a dependency's ends are `from` / `to` in the document and `source` /
 `target` in Python (where `from` is a keyword).
 
+`operators` scales every alarm's detection and response time (`simulation.operators`);
+a milestone is `fitted` when a parameter was chosen to reproduce its time (the rest are
+predictions).
+
 Times are seconds from `start` (`at_s`, `delay_s`, `duration_s`); `start` is an ISO 8601
 timestamp with offset, kept as written; `timezone` is an IANA name used only for display.
 """
@@ -33,6 +37,11 @@ MAX_DURATION = LIMITS["max_duration_s"]
 DAY_S = 86400
 MAX_KNOBS = 50
 MAX_PRESETS = 50
+
+
+def default_operators() -> dict[str, float]:
+    """Every alarm's detection and response times as written (`simulation.operators`)."""
+    return {"detection_scale": 1.0, "response_scale": 1.0}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,7 +119,8 @@ class Intervention:
         "condition",
         default=None,
         nullable=True,
-        help='conditional: e.g. {"service": "x", "status": "down"}',
+        alarm=True,
+        help='an alarm: {"alarm": name, "on": condition, "detect_s": s, "respond_s": s}',
     )
     action: str = shape("name", names="actions", max_length=ID_MAX_LENGTH)
     target: str = shape("ref", ref="mechanisms")
@@ -137,6 +147,11 @@ class Milestone:
     source: str = shape("str", default="", max_length=LIMITS["max_string"])
     tolerance_s: int | None = shape(
         "int", default=None, nullable=True, min=0, max=DAY_S, label="tolerance (s)"
+    )
+    fitted: bool = shape(
+        "bool",
+        default=False,
+        help="a parameter was chosen to reproduce this time (else the model predicts it)",
     )
 
 
@@ -180,6 +195,11 @@ class Scenario:
     duration_s: int = shape("int", min=1, max=MAX_DURATION, label="duration (s)")
     frame_interval_s: int = shape("int", min=1, max=3600, label="frame interval (s)", initial=10)
     seed: int = shape("int", default=0, min=0, max=2**63 - 1, label="default seed", initial=1)
+    operators: dict[str, float] = shape(
+        "object",
+        factory=default_operators,
+        help='scales every alarm: {"detection_scale": 1, "response_scale": 1}',
+    )
     services: tuple[Service, ...] = shape(
         "part", item="services", min=1, max=LIMITS["max_services"]
     )

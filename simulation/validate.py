@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from simulation import conditions, knobs
+from simulation import conditions, knobs, operators
 from simulation.errors import ScenarioError
 from simulation.fields import ID_PATTERN, SLUG_PATTERN, Field
 from simulation.formats import known_formats, upgrade
@@ -69,6 +69,7 @@ def parse_document(doc: object) -> Scenario:
         if f.kind in ("list", "part"):
             continue
         head[f.attr] = _value(f.name, f, doc.get(f.name, MISSING), known, seen=set(), errors=errors)
+    head["operators"] = operators.validate_operators(doc.get("operators"), errors)
     duration, interval = head["duration_s"], head["frame_interval_s"]
     if duration // max(1, interval) + 1 > LIMITS["max_frames"]:
         errors.append(("frame_interval_s", f"too many frames (max {LIMITS['max_frames']})"))
@@ -212,7 +213,10 @@ def _value(  # noqa: PLR0911, PLR0912
                 errors.append((f"{path}[{i}]", f"unknown {noun} id"))
         return tuple(value)
     if kind == "condition":
-        conditions.validate(path, value, known.ctx, errors, match=f.match)
+        if f.alarm:
+            operators.validate_when(path, value, known.ctx, errors)
+        else:
+            conditions.validate(path, value, known.ctx, errors, match=f.match)
         return value
     if kind == "params":
         return value  # checked by the part's rule, which knows the type

@@ -10,9 +10,9 @@ Severity order: healthy < recovering < degraded < down. Dependencies form a DAG 
 validator rejects cycles) and are evaluated in topological order, so one frame settles
 the whole graph.
 
-Operator interventions are the only scripted inputs. Timed ones fire at `at_s`; with a
-`when` condition they fire at the first frame (at or after `at_s`) where it holds, and
-never if it never holds — so a counterfactual without the trigger has no operator action.
+Operators (`simulation.operators`) fire interventions on alarms: a condition on simulated
+signals held for a detection time, then a response time. An alarm that never goes off
+means no operator action, so a counterfactual without the cause has none.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from typing import Any
 from simulation.conditions import Check, compile_state
 from simulation.engine import PRIO_FAULT, PRIO_OPERATOR, Engine
 from simulation.mechanisms import MECHANISM_TYPES
-from simulation.mechanisms.base import Contribution, Mechanism
+from simulation.mechanisms.base import COMMON_ACTIONS, Contribution, Mechanism
+from simulation.operators import Operators
 from simulation.spec import Dependency, Fault, Intervention, Scenario
 
 SEVERITY = {"healthy": 0, "recovering": 1, "degraded": 2, "down": 3}
@@ -50,7 +51,13 @@ class World:
         self.signals: dict[str, float] = {}
         self._subscribers: dict[str, list[Callable[[float], None]]] = {}
         self.fired_ms: dict[str, int] = {}
-        self._pending: list[tuple[Intervention, Check]] = []
+        self.operators = Operators(
+            spec,
+            lambda at_ms, fn: self.engine.schedule(at_ms, fn, PRIO_OPERATOR),
+            self.fire,
+            lambda kind, text, service, data: self.emit("operator", kind, text, service, data),
+            self._service_of,
+        )
         self.deps_of = _deps_by_service(spec.dependencies)
         self.order = _topological(self.service_ids, self.deps_of)
         self.mechanisms: list[Mechanism] = [
@@ -128,14 +135,11 @@ class World:
             mechanism.start()
         for fault in self.spec.faults:
             self.engine.schedule(fault.at_s * 1000, self._fault_fn(fault), PRIO_FAULT)
-        for item in self.spec.interventions:
-            if not item.enabled:
-                continue
-            if item.when is None:
-                at_ms = (item.at_s or 0) * 1000
-                self.engine.schedule(at_ms, self._fire_fn(item), PRIO_OPERATOR)
-            else:
-                self._pending.append((item, compile_state(item.when)))
+        self.operators.start()
+
+    def _service_of(self, mechanism_id: str) -> str | None:
+        services = self.by_id[mechanism_id].services
+        return services[0] if services else None
 
     def _fault_fn(self, fault: Fault) -> Callable[[], None]:
         def fire() -> None:
@@ -143,19 +147,17 @@ class World:
 
         return fire
 
-    def _fire_fn(self, item: Intervention) -> Callable[[], None]:
-        return lambda: self.fire(item)
-
     def fire(self, item: Intervention) -> None:
         self.fired_ms[item.id] = self.engine.now_ms
         self.emit(
             "operator",
             f"operator.{item.action}",
             item.label,
-            None,
+            self._service_of(item.target),
             {"intervention": item.id, "target": item.target},
         )
-        self.by_id[item.target].act(item.action, item.params)
+        if item.action not in COMMON_ACTIONS:
+            self.by_id[item.target].act(item.action, item.params)
 
     # -- per frame -----------------------------------------------------------
     def update_statuses(self, t_ms: int) -> None:
@@ -271,14 +273,7 @@ class World:
         return self.metrics_by_mechanism
 
     def fire_due_interventions(self, t_ms: int) -> None:
-        still: list[tuple[Intervention, Check]] = []
-        for item, check in self._pending:
-            due = item.at_s is None or t_ms >= item.at_s * 1000
-            if due and check(self, t_ms):
-                self.fire(item)
-            else:
-                still.append((item, check))
-        self._pending = still
+        self.operators.on_frame(self, t_ms)
 
 
 def _merge_dependency(

@@ -95,6 +95,7 @@ class ScenarioAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "summary", "sources")}),
         ("Time", {"fields": ("timezone", "start", "duration_s", "frame_interval_s", "seed")}),
+        ("Operators", {"fields": ("operators",)}),
         (
             "Publishing",
             {"fields": ("visibility", "share_link", "version", "created_at", "updated_at")},

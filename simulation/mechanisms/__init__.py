@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulation.mechanisms.base import Mechanism
+from simulation.mechanisms.base import COMMON_ACTIONS, Mechanism
 from simulation.mechanisms.capacity_pool import CapacityPool
 from simulation.mechanisms.config_rollout import ConfigRollout
 from simulation.mechanisms.dns_automation import DnsAutomation
@@ -33,5 +33,9 @@ MECHANISM_TYPES: dict[str, type[Mechanism]] = {
         WorkQueue,
     )
 }
+
+# Every type also takes the common actions (`diagnose`), listed with its own.
+for _cls in MECHANISM_TYPES.values():
+    _cls.ACTIONS = {**COMMON_ACTIONS, **_cls.ACTIONS}
 
 __all__ = ["MECHANISM_TYPES", "Mechanism"]

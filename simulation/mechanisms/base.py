@@ -63,6 +63,12 @@ class World(Protocol):
     def check(self, fn: Check) -> bool: ...
 
 
+# Actions every mechanism accepts. `diagnose`: operators reach a conclusion about this
+# mechanism; it changes nothing by itself, and later interventions can wait for it with
+# {"intervention": id}.
+COMMON_ACTIONS: dict[str, dict[str, Param]] = {"diagnose": {}}
+
+
 class Mechanism:
     TYPE: ClassVar[str] = ""
     PARAMS: ClassVar[dict[str, Param]] = {}

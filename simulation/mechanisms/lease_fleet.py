@@ -27,10 +27,18 @@ unleased batch; `add_hosts` {hosts}.
 Params: droplets (count), batch_size (droplets per job), requires_service (service id),
 lease_min_s, lease_max_s (s), hosts (workers), work_s (s per job, uncontended),
 contention_items (queued jobs that double service time), timeout_s (s),
-incoming_per_s (other work items/s), incoming_max_retries, check_interval_s (s).
-Metrics: active_leases, droplets, leased_fraction, queue, in_flight, held, goodput
-(fraction of work finished in the last 10 min that was still wanted), wasted (total),
-collapsed (bool).
+incoming_per_s (other work items/s), incoming_max_retries, check_interval_s (s),
+window_s (s), collapse_goodput (fraction).
+Collapse is measured, not assumed: over the last `window_s`, goodput = jobs completed
+while still wanted ÷ jobs offered (admitted to the queue: new jobs, retries, other
+work). No work offered ⇒ goodput 1 (nothing is owed). DWFM is `collapsed` when a whole
+window has been observed since the dependency came back, goodput is under
+`collapse_goodput` and droplets still lack leases. It ends when completions catch up
+with what is offered (a restart's flushed jobs count as offered and never completed) —
+after a throttle, because work completes, not after a set time.
+
+Metrics: active_leases, droplets, leased_fraction, queue, in_flight, held, offered and
+completed (jobs in the last window), goodput, wasted (total), collapsed (bool).
 Events: dwfm.lease_lapsed (first), dwfm.all_lapsed, dwfm.collapse, dwfm.all_leases.
 """
 
@@ -45,7 +53,6 @@ from simulation.params import Param
 from simulation.spec import MechanismSpec
 
 QUEUED, SERVING, DONE, DROPPED = 0, 1, 2, 3
-WINDOW_MS = 600_000
 
 
 class Job:
@@ -78,6 +85,10 @@ class LeaseFleet(Mechanism):
         ),
         "incoming_max_retries": Param("int", 3, "", "retries of other work", 0, 100),
         "check_interval_s": Param("float", 30.0, "s", "dependency check period", 0.1),
+        "window_s": Param("float", 600.0, "s", "window over which goodput is measured", 1),
+        "collapse_goodput": Param(
+            "float", 0.2, "", "goodput under which a backlogged DWFM is collapsed", 0, 1
+        ),
     }
     ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {
         "throttle_incoming": {
@@ -93,6 +104,8 @@ class LeaseFleet(Mechanism):
         "queue",
         "in_flight",
         "held",
+        "offered",
+        "completed",
         "goodput",
         "wasted",
         "collapsed",
@@ -140,8 +153,10 @@ class LeaseFleet(Mechanism):
         self.cap: int | None = None
         self.dep_ok = True
         self.wasted = 0
-        self.recent: deque[tuple[int, bool]] = deque()
-        self.recent_useful = 0
+        self.window_ms = int(p["window_s"] * 1000)
+        self.offered: deque[int] = deque()
+        self.completed: deque[int] = deque()
+        self.observed_ms = 0
         self.collapsed = False
         self.lapsing = False
 
@@ -156,6 +171,7 @@ class LeaseFleet(Mechanism):
         ok = self.world.status_of(dep) != "down" and self.world.error_rate_of(dep) < 0.5
         if ok != self.dep_ok:
             self.dep_ok = ok
+            self.observed_ms = self.engine.now_ms
             self._on_dependency(ok)
         self._update_state()
         self.engine.after(int(self.params["check_interval_s"] * 1000), self._tick, PRIO_TICK)
@@ -231,10 +247,14 @@ class LeaseFleet(Mechanism):
         if self.cap is not None and self.busy + len(self.queue) >= self.cap:
             self.held.append(job)
             return
+        self._enqueue(job)
+        self._dispatch()
+
+    def _enqueue(self, job: Job) -> None:
         job.enq_ms = self.engine.now_ms
         self.queue.append(job)
+        self.offered.append(job.enq_ms)
         self.engine.after(int(self.params["timeout_s"] * 1000), self._timeout_fn(job))
-        self._dispatch()
 
     def _timeout_fn(self, job: Job) -> Any:
         def timeout() -> None:
@@ -263,10 +283,7 @@ class LeaseFleet(Mechanism):
             self.engine.after(service_ms, self._done_fn(job, self.host_epoch))
 
     def _admit_held(self) -> None:
-        job = self.held.popleft()
-        job.enq_ms = self.engine.now_ms
-        self.queue.append(job)
-        self.engine.after(int(self.params["timeout_s"] * 1000), self._timeout_fn(job))
+        self._enqueue(self.held.popleft())
 
     def _done_fn(self, job: Job, host_epoch: int) -> Any:
         def done() -> None:
@@ -275,7 +292,8 @@ class LeaseFleet(Mechanism):
             self.busy -= 1
             late = self.engine.now_ms - job.enq_ms > self.params["timeout_s"] * 1000
             job.state = DONE
-            self._record(not late)
+            if not late:
+                self.completed.append(self.engine.now_ms)
             if late:
                 self.wasted += 1
             elif job.batch >= 0 and not self.leased[job.batch]:
@@ -298,39 +316,44 @@ class LeaseFleet(Mechanism):
                 {"droplets": self.active},
             )
 
-    def _record(self, useful: bool) -> None:
-        now = self.engine.now_ms
-        self.recent.append((now, useful))
-        self.recent_useful += useful
-        self._prune(now)
-
-    def _prune(self, now: int) -> None:
-        recent = self.recent
-        while recent and recent[0][0] < now - WINDOW_MS:
-            self.recent_useful -= recent.popleft()[1]
+    def _prune(self) -> None:
+        horizon = self.engine.now_ms - self.window_ms
+        for times in (self.offered, self.completed):
+            while times and times[0] < horizon:
+                times.popleft()
 
     def goodput(self) -> float:
-        now = self.engine.now_ms
-        self._prune(now)
-        if not self.recent:
-            return 1.0 if not self.queue else 0.0
-        return self.recent_useful / len(self.recent)
+        """Completed-while-wanted ÷ offered over the window; 1 when nothing was offered."""
+        self._prune()
+        if not self.offered:
+            return 1.0
+        return min(1.0, len(self.completed) / len(self.offered))
 
     def _update_state(self) -> None:
+        observed = self.engine.now_ms - self.observed_ms >= self.window_ms
         collapsed = (
             self.dep_ok
-            and len(self.queue) > self.hosts
+            and observed
             and self.active < self.params["droplets"]
-            and self.goodput() < 0.2
+            and self.goodput() < self.params["collapse_goodput"]
         )
         if collapsed and not self.collapsed:
             self.world.emit(
                 self.id,
                 "dwfm.collapse",
-                "DWFM congestive collapse: lease jobs "
-                "time out before they finish and are queued again",
+                f"DWFM congestive collapse: {len(self.completed)} of {len(self.offered)} "
+                "lease jobs offered in the last window finished before timing out; the "
+                "rest are queued again",
                 self._svc(),
-                {"queue": len(self.queue)},
+                {"queue": len(self.queue), "goodput": round(self.goodput(), 4)},
+            )
+        elif self.collapsed and not collapsed and self.dep_ok:
+            self.world.emit(
+                self.id,
+                "dwfm.collapse_ended",
+                "DWFM out of collapse: lease jobs finish before they time out again",
+                self._svc(),
+                {"queue": len(self.queue), "goodput": round(self.goodput(), 4)},
             )
         self.collapsed = collapsed
 
@@ -351,8 +374,6 @@ class LeaseFleet(Mechanism):
         self.held.clear()
         self.host_epoch += 1
         self.busy = 0
-        self.recent.clear()
-        self.recent_useful = 0
         for b, leased in enumerate(self.leased):
             self.pending[b] = False
             if not leased and self.dep_ok:
@@ -390,6 +411,8 @@ class LeaseFleet(Mechanism):
             "queue": len(self.queue),
             "in_flight": self.busy,
             "held": len(self.held),
+            "offered": len(self.offered),
+            "completed": len(self.completed),
             "goodput": round(self.goodput(), 4),
             "wasted": self.wasted,
             "collapsed": self.collapsed,

@@ -5,7 +5,9 @@ poller after DynamoDB failed; Redshift clusters waiting on host replacements tha
 EC2 launches). Once stuck, it stays stuck after the trigger clears, until an operator
 `release`s it, or until `release_when` holds (if given). While stuck a backlog grows at
 `backlog_per_s` (e.g. unprocessed messages, clusters waiting); after release it drains
-at `drain_per_s`, the service "recovering" until it is empty.
+at `drain_per_s`, the service "recovering" until it is empty. After a release it latches
+again only on a new onset: the trigger must first be seen false (a fix made while the
+trigger still holds — the S3 2017 dashboard moved off S3 while S3 was down — sticks).
 
     ok --trigger holds--> stuck --release / release_when--> draining --backlog 0--> ok
                             | stop_growth: backlog stops growing (still stuck)
@@ -64,12 +66,16 @@ class StuckUntilOperator(Ticking):
         self.stuck = False
         self.growing = True
         self.backlog = 0.0
+        self.armed = True
         self.label = self.params["label"] or self.id
 
     def step(self, dt_s: float) -> None:
         if not self.stuck:
             self._drain(dt_s)
-            if self.world.check(self.trigger):
+            holds = self.world.check(self.trigger)
+            if not self.armed:
+                self.armed = not holds
+            elif holds:
                 self.stuck, self.growing = True, True
                 self._emit("stuck.latched", f"{self.label} fails and does not recover by itself")
             return
@@ -90,6 +96,7 @@ class StuckUntilOperator(Ticking):
 
     def _release(self) -> None:
         self.stuck = False
+        self.armed = False
         self._emit("stuck.released", f"{self.label} works again; its backlog drains")
 
     def _emit(self, kind: str, text: str) -> None:

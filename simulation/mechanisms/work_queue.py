@@ -18,6 +18,9 @@ runs without network connectivity (`unready`).
       ^                                                                              |
       +---- latency < latency_normal_s <------ recovering <-- arrivals < service <---+
 
+While held work waits or is still being released, the service is `recovering` even at
+low latency: the delayed work is not done.
+
 Params: gate (condition, optional), held_per_s, arrival_per_s, release_per_s,
 service_rate_per_s (items/s), min_latency_s, latency_degraded_s, latency_normal_s (s),
 tick_s. Actions: `reduce_load` {factor} scales arrivals; `add_capacity` {factor}.
@@ -126,6 +129,10 @@ class WorkQueue(Ticking):
 
     def contribution(self, t_ms: int) -> Contribution:
         if not self.high:
+            if self.held > 0:
+                # Delayed work is still held or being released: not yet normal service.
+                waiting = self.held / (self.held + self.rate * self.params["latency_degraded_s"])
+                return self.each_service("recovering", r4(waiting))
             return self.each_service("healthy", 0.0)
         waiting = self.backlog / (self.backlog + self.rate * self.params["latency_degraded_s"])
         return self.each_service("degraded" if self.rising else "recovering", r4(waiting))

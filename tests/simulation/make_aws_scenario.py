@@ -72,6 +72,14 @@ SERVICES = [
         "Propagates network configuration to new and terminated instances.",
     ),
     svc(
+        "ec2-launches",
+        "EC2 instance launches",
+        "Compute",
+        "A launch needs a leased droplet and propagated network state. A modelling split "
+        "of EC2 so that 'launches succeed again' (10:36) and 'all EC2 APIs normal' (13:50) "
+        "are separate moments, as AWS reports them.",
+    ),
+    svc(
         "ec2",
         "EC2 API and launches",
         "Compute",
@@ -173,8 +181,19 @@ INTERNAL = "Client time-outs and retries before errors surface: 60 s, our assump
 DEPS = [
     dep("ddb-dns", "route53", delay_s=0),
     dep("ec2-dwfm", "dynamodb", delay_s=0, description="Lease state checks read DynamoDB."),
-    dep("ec2", "ec2-dwfm", delay_s=0, description="No leased droplet ⇒ 'insufficient capacity'."),
-    dep("ec2", "ec2-netmgr", delay_s=0, description="New instances without network state."),
+    dep(
+        "ec2-launches",
+        "ec2-dwfm",
+        delay_s=0,
+        description="No leased droplet ⇒ 'insufficient capacity'.",
+    ),
+    dep(
+        "ec2-launches",
+        "ec2-netmgr",
+        delay_s=0,
+        description="New instances without network state.",
+    ),
+    dep("ec2", "ec2-launches", delay_s=0, description="The API is as good as its launches."),
     dep("lambda", "dynamodb", description=INTERNAL),
     dep("ecs", "dynamodb", description=INTERNAL),
     dep("ecs", "ec2", description="Task and node launches need EC2 launches."),
@@ -521,167 +540,271 @@ FAULTS = [
 
 def iv(  # noqa: PLR0917
     iid: str,
-    clock: str,
     action: str,
     target: str,
     label: str,
-    when: dict | None,
+    when: dict,
     params: dict | None = None,
-    day: int = 20,
+    description: str = "",
 ) -> dict:
-    out = {
+    return {
         "id": iid,
-        "at_s": t(clock, day),
+        "when": when,
         "action": action,
         "target": target,
         "params": params or {},
         "label": label,
         "enabled": True,
+        "description": description,
     }
-    if when is not None:
-        out["when"] = when
-    return out
 
 
+def alarm(name: str, on: dict, detect_s: int = 0, respond_s: int = 0) -> dict:
+    """An operator alarm: `on` held `detect_s`, then `respond_s` to act (operators.py)."""
+    return {"alarm": name, "on": on, "detect_s": detect_s, "respond_s": respond_s}
+
+
+def fired(iid: str) -> dict:
+    return {"intervention": iid}
+
+
+# Operators (OURS unless noted). Detection: how long a condition holds before someone is
+# paged and looking at it. Response: diagnosis, decision and the change itself. Where a
+# response is FITTED its value is the gap between the alarm and AWS's time for the action.
+PAGE_S = 300  # OURS: a 5-minute alarm evaluation window, a common default.
+WATCH_S = 600  # OURS: 10 minutes of a sustained problem before a team acts on it.
+DIAGNOSIS_S = 2700  # FITTED: AWS identified the DNS state at 00:38, 50 min after 23:48.
+INTERNAL_MITIGATION_S = 2230  # FITTED to 01:15.
+DNS_RESTORE_S = 6430  # FITTED to 02:25 (manual restoration of every record).
+DWFM_RESPONSE_S = 5100  # FITTED to 04:14 (engineers tried mitigations first; AWS gives none).
+SQS_RESPONSE_S = 6720  # FITTED to 04:40.
+REDSHIFT_BACKLOG = 21000  # FITTED to 06:45: cluster-units queued (about 6 h of failures).
+NLB_DETECT_S = 4560  # FITTED: AWS's monitoring detected the NLB failures at 06:52.
+NLB_RESPONSE_S = 9840  # FITTED to 09:36.
+EC2_RELAX_S = 2880  # FITTED to 11:23.
+NLB_ENABLE_S = 1020  # FITTED to 14:09.
+DDB_DOWN = {"service": "dynamodb", "status": "down"}
 COLLAPSED = {"metric": "dwfm.collapsed", "op": "==", "value": True}
 INTERVENTIONS = [
     iv(
+        "ddb-diagnosis",
+        "diagnose",
+        "ddb-dns",
+        "Engineers identify DynamoDB's DNS state as the source",
+        alarm("DynamoDB error-rate alarm", DDB_DOWN, PAGE_S, DIAGNOSIS_S),
+        description="AWS: the DNS state was identified as the source at 00:38 [Q]. "
+        "OURS: paged after 5 min of errors; the diagnosis time is fitted to 00:38.",
+    ),
+    iv(
         "internal-mitigation",
-        "01:15",
         "override",
         "ddb-internal-resolvers",
         "Temporary DNS mitigations let some internal services reach DynamoDB",
-        {"service": "dynamodb-internal", "status": "down"},
+        alarm(
+            "Diagnosis: internal clients still fail",
+            {"all": [fired("ddb-diagnosis"), {"service": "dynamodb-internal", "status": "down"}]},
+            0,
+            INTERNAL_MITIGATION_S,
+        ),
+        description="AWS: temporary mitigations for some internal services at 01:15 [S×3]. "
+        "OURS: starts from the diagnosis; the response time is fitted to 01:15.",
     ),
     iv(
         "dns-restore",
-        "02:25",
         "restore_records",
         "ddb-dns",
         "Operators manually restore all DynamoDB DNS records",
-        {"metric": "ddb-dns.active_plan_deleted", "op": "==", "value": True},
+        alarm(
+            "Diagnosis: the regional record is empty",
+            {"all": [fired("ddb-diagnosis"), DDB_DOWN]},
+            0,
+            DNS_RESTORE_S,
+        ),
+        description="AWS: all DNS information restored by hand by 02:25 [Q/S×4]; the "
+        "automation stayed disabled. OURS: starts from the diagnosis; fitted to 02:25.",
     ),
     iv(
         "dwfm-throttle",
-        "04:14",
         "throttle_incoming",
         "dwfm",
         "Engineers throttle incoming work to DWFM",
-        COLLAPSED,
+        alarm("DWFM goodput alarm", COLLAPSED, WATCH_S, DWFM_RESPONSE_S),
         {"max_in_system": 20},
+        "AWS: after attempts that did not resolve the collapse, engineers throttled "
+        "incoming work and restarted DWFM hosts at 04:14 [Q/S×4]. OURS: the alarm watches "
+        "DWFM's measured goodput (collapsed for 10 min); the response is fitted to 04:14.",
     ),
     iv(
         "dwfm-restart",
-        "04:14",
         "restart_hosts",
         "dwfm",
         "Engineers selectively restart DWFM hosts, flushing their queues",
-        COLLAPSED,
+        alarm("DWFM throttled", fired("dwfm-throttle")),
+        description="Part of the same 04:14 action [Q/S×4].",
     ),
     iv(
         "ec2-api-throttle",
-        "04:14",
         "throttle",
         "ec2-throttle",
         "EC2 API requests throttled ('request limit exceeded')",
-        {"intervention": "dwfm-throttle"},
+        alarm("DWFM throttled", fired("dwfm-throttle")),
         {"limit_per_s": 20},
+        "AWS: EC2 API requests throttled from the DWFM recovery on [S]. OURS: at once.",
     ),
     iv(
         "lambda-sqs-restore",
-        "04:40",
         "release",
         "lambda-sqs",
         "Lambda's failed SQS polling subsystem restored by hand",
-        {"metric": "lambda-sqs.stuck", "op": "==", "value": True},
+        alarm(
+            "Lambda SQS poller did not recover with DynamoDB",
+            {
+                "all": [
+                    {"metric": "lambda-sqs.stuck", "op": "==", "value": True},
+                    {"service": "dynamodb", "status": "healthy"},
+                ]
+            },
+            WATCH_S,
+            SQS_RESPONSE_S,
+        ),
+        description="AWS: the SQS poller failed and was restored by hand at 04:40 [S×3]. "
+        "OURS: noticed 10 min after DynamoDB is healthy again; response fitted to 04:40.",
     ),
     iv(
         "redshift-stop-growth",
-        "06:45",
         "stop_growth",
         "redshift-hosts",
         "Redshift engineers stop the host-replacement backlog from growing",
-        {"metric": "redshift-hosts.stuck", "op": "==", "value": True},
+        alarm(
+            "Redshift host-replacement backlog alarm",
+            {"metric": "redshift-hosts.backlog", "op": ">", "value": REDSHIFT_BACKLOG},
+            PAGE_S,
+        ),
+        description="AWS: backlog growth stopped at 06:45 [S×1]. OURS: engineers act once "
+        f"{REDSHIFT_BACKLOG:,} cluster-units are queued (fitted to 06:45).",
     ),
     iv(
         "lambda-throttle-on",
-        "07:04",
         "throttle",
         "lambda-throttle",
         "Lambda throttles event-source mappings and async invokes to protect sync invokes",
-        {"metric": "lambda-capacity.error_rate", "op": ">", "value": 0.01},
+        alarm(
+            "Lambda capacity alarm",
+            {"metric": "lambda-capacity.error_rate", "op": ">", "value": 0.01},
+            60,
+        ),
         {"limit_per_s": 50},
+        "AWS (unconfirmed): throttling from 07:04 [R]. OURS: a 1-minute alarm on Lambda's "
+        "capacity errors, acted on at once (an automated or pre-approved response).",
+    ),
+    iv(
+        "nlb-diagnosis",
+        "diagnose",
+        "nlb-hc",
+        "Monitoring detects NLB health-check failures",
+        alarm(
+            "NLB health-check failure alarm",
+            {"service": "nlb", "status": ["degraded", "down"]},
+            NLB_DETECT_S,
+        ),
+        description="AWS: monitoring detected NLB health-check failures at 06:52 [Q/S×3], "
+        "82 min after NLB errors began. OURS: that detection time is fitted.",
     ),
     iv(
         "nlb-disable-failover",
-        "09:36",
         "disable_failover",
         "nlb-hc",
         "Engineers disable automatic NLB health-check failover",
-        {"service": "nlb", "status": ["degraded", "down", "recovering"]},
+        alarm(
+            "NLB health checks diagnosed",
+            {"all": [fired("nlb-diagnosis"), {"service": "nlb", "status": ["degraded", "down"]}]},
+            0,
+            NLB_RESPONSE_S,
+        ),
+        description="AWS: automatic failover disabled at 09:36 [Q/S×4]. OURS: the response "
+        "after detection is fitted to 09:36.",
     ),
     iv(
         "sts-nlb-disable-failover",
-        "09:36",
         "disable_failover",
         "sts-nlb",
         "The same switch for STS's load balancers",
-        {"intervention": "nlb-disable-failover"},
+        alarm("NLB failover disabled", fired("nlb-disable-failover")),
     ),
     iv(
         "connect-nlb-disable-failover",
-        "09:36",
         "disable_failover",
         "connect-nlb",
         "The same switch for Connect's load balancers",
-        {"intervention": "nlb-disable-failover"},
+        alarm("NLB failover disabled", fired("nlb-disable-failover")),
     ),
     iv(
         "lambda-relax",
-        "11:27",
         "relax",
         "lambda-throttle",
         "Lambda's throttles are reduced gradually",
-        {
-            "all": [
-                {"intervention": "lambda-throttle-on"},
-                {"service": "lambda", "status": "healthy"},
-            ]
-        },
+        alarm(
+            "Lambda capacity restored",
+            {"all": [fired("lambda-throttle-on"), {"service": "lambda", "status": "healthy"}]},
+            60,
+        ),
         {"ramp_s": LAMBDA_RELAX_S, "to_limit_per_s": 130},
+        "AWS: throttles reduced gradually from 11:27 [S/R]. OURS: once Lambda has been "
+        "healthy for a minute.",
     ),
     iv(
         "ec2-relax",
-        "11:23",
         "relax",
         "ec2-throttle",
         "Engineers start relaxing EC2 request throttles",
-        {"intervention": "ec2-api-throttle"},
+        alarm(
+            "Network propagation normal",
+            {
+                "all": [
+                    fired("ec2-api-throttle"),
+                    {"service": "ec2-netmgr", "status": "healthy"},
+                    {"metric": "netmgr.gate_open", "op": "==", "value": True},
+                ]
+            },
+            WATCH_S,
+            EC2_RELAX_S,
+        ),
         {"ramp_s": 10800, "to_limit_per_s": 130},
+        "AWS: throttles relaxed gradually from 11:23 [S×3], after propagation was normal "
+        "(10:36). OURS: 10 min of normal propagation, then a response fitted to 11:23.",
     ),
     iv(
         "nlb-enable-failover",
-        "14:09",
         "enable_failover",
         "nlb-hc",
         "Automatic NLB health-check failover re-enabled",
-        {"metric": "nlb-hc.failover_enabled", "op": "==", "value": False},
+        alarm(
+            "EC2 healthy with failover off",
+            {
+                "all": [
+                    {"metric": "nlb-hc.failover_enabled", "op": "==", "value": False},
+                    {"service": "ec2", "status": "healthy"},
+                ]
+            },
+            WATCH_S,
+            NLB_ENABLE_S,
+        ),
+        description="AWS: re-enabled at 14:09 [S], after EC2 was normal (13:50). OURS: "
+        "10 min of healthy EC2, then a response fitted to 14:09.",
     ),
     iv(
         "sts-nlb-enable-failover",
-        "14:09",
         "enable_failover",
         "sts-nlb",
         "The same switch for STS's load balancers",
-        {"intervention": "nlb-enable-failover"},
+        alarm("NLB failover re-enabled", fired("nlb-enable-failover")),
     ),
     iv(
         "connect-nlb-enable-failover",
-        "14:09",
         "enable_failover",
         "connect-nlb",
         "The same switch for Connect's load balancers",
-        {"intervention": "nlb-enable-failover"},
+        alarm("NLB failover re-enabled", fired("nlb-enable-failover")),
     ),
 ]
 
@@ -702,6 +825,7 @@ def ms(  # noqa: PLR0917
         "label": label,
         "kind": kind,
         "source": f"[{conf}] {FACTS}",
+        "fitted": mid in FITTED,
     }
     if service:
         out["service"] = service
@@ -718,6 +842,34 @@ def edge(service: str, status: str | list, which: str = "enter", after_s: int = 
 
 
 LATE = 20000
+# Milestones a parameter was chosen to reproduce (docs/MODEL.md §4 lists which parameter).
+# Every other milestone with a simulated time is a prediction of the model.
+FITTED = {
+    "ddb-errors",  # fault start and size
+    "diagnosis",  # DIAGNOSIS_S
+    "internal-mitigation",  # INTERNAL_MITIGATION_S
+    "dns-restored",  # DNS_RESTORE_S
+    "ddb-recovered",  # negative_ttl_s (15 min)
+    "leases-lapsed",  # lease_max_s
+    "dwfm-throttle-restart",  # DWFM_RESPONSE_S
+    "lambda-sqs-restored",  # SQS_RESPONSE_S
+    "all-leases",  # work_s
+    "lambda-sqs-drained",  # drain_per_s
+    "netmgr-latency",  # held_per_s
+    "redshift-stop",  # REDSHIFT_BACKLOG
+    "nlb-detected",  # NLB_DETECT_S
+    "lambda-underscaled",  # erode_per_s
+    "sts-wave2",  # failover_rate_per_s of the service load balancers
+    "nlb-failover-off",  # NLB_RESPONSE_S
+    "netmgr-normal",  # release_per_s / service_rate_per_s
+    "ec2-relax",  # EC2_RELAX_S
+    "lambda-recovered",  # restore_per_s
+    "connect-restored",  # LAMBDA_RELAX_S
+    "ec2-recovered",  # the EC2 relax ramp (3 h)
+    "nlb-failover-on",  # NLB_ENABLE_S
+    "ecs-recovered",  # ECS_DRAIN_PER_S
+    "redshift-restored",  # drain_per_s of redshift-hosts
+}
 MILESTONES = [
     ms(
         "ecs-errors",
@@ -804,8 +956,8 @@ MILESTONES = [
         "00:38",
         "Engineers identify DynamoDB's DNS state as the source",
         "dynamodb",
-        "reference",
-        None,
+        "operator",
+        {"intervention": "ddb-diagnosis"},
         "Q",
     ),
     ms(
@@ -881,21 +1033,21 @@ MILESTONES = [
         "Q/S×4",
     ),
     ms(
-        "dwfm-collapse",
+        "dwfm-reestablish",
         "02:25",
-        "DWFM re-establishes leases and enters congestive collapse",
+        "DWFM starts re-establishing leases (congestive collapse follows)",
         "ec2-dwfm",
         "emergent",
-        {"event": "dwfm.collapse"},
+        {"event": "dwfm.checks_ok"},
         "Q/S×3",
     ),
     ms(
         "launch-failures",
         "02:25",
         "New EC2 launches fail (AWS intro: period 3 begins)",
-        "ec2",
-        "reference",
-        None,
+        "ec2-launches",
+        "emergent",
+        edge("ec2-launches", "down", "enter", t("02:00")),
         "P",
     ),
     ms(
@@ -1012,8 +1164,8 @@ MILESTONES = [
         "06:52",
         "Monitoring detects NLB health-check failures",
         "nlb",
-        "reference",
-        None,
+        "operator",
+        {"intervention": "nlb-diagnosis"},
         "Q/S×3",
     ),
     ms(
@@ -1074,9 +1226,9 @@ MILESTONES = [
         "launches-succeed",
         "10:37",
         "EC2 launches begin to succeed (AWS intro)",
-        "ec2",
-        "reference",
-        None,
+        "ec2-launches",
+        "emergent",
+        edge("ec2-launches", "healthy", "enter", LATE),
         "P",
     ),
     ms(
@@ -1180,8 +1332,9 @@ DOC = {
     "record; DNS failure spreads through resolver caches; EC2's droplet leases "
     "lapse and DWFM collapses under its own retries once DynamoDB is back; the "
     "delayed network-propagation backlog makes NLB health checks flap and fail "
-    "healthy AZs over. Operator actions are the only scripted inputs; every "
-    "other time below is produced by the mechanisms. Parameters AWS did not "
+    "healthy AZs over. The Enactor delay is the one scripted cause; operators act on "
+    "alarms (a condition held for a detection time, then a response time), so every "
+    "time below, theirs included, is produced by the model. Parameters AWS did not "
     "publish are marked OURS in each mechanism's description.",
     "sources": [
         {
@@ -1201,6 +1354,7 @@ DOC = {
     "duration_s": 106200,
     "frame_interval_s": 10,
     "seed": 20251020,
+    "operators": {"detection_scale": 1.0, "response_scale": 1.0},
     "services": SERVICES,
     "dependencies": DEPS,
     "mechanisms": MECHANISMS,

@@ -128,6 +128,16 @@ def test_it_brings_s3_back_sooner_when_metadata_validates_faster() -> None:
         assert sim_s(faster, mid) < sim_s(base, mid) - 1800, mid
 
 
+def test_it_brings_the_s3_dashboard_back_when_it_no_longer_needs_s3() -> None:
+    result = run(S3)
+    fixed = sim_s(result, "shd-fixed")
+    assert fixed is not None
+    spans = result.intervals["shd-admin"]
+    assert spans[-1][0] == "healthy" and spans[-1][1] == fixed  # while S3 is still down
+    assert ever(result, "s3-read", "down")
+    assert sim_s(result, "read-serving") > fixed
+
+
 def test_it_keeps_facebook_dns_up_when_servers_do_not_withdraw_routes() -> None:
     result = run(FACEBOOK, (("mechanisms.dns-routes.params.withdraw_on_failure", False),))
     assert not ever(result, "dns", "down") and not ever(result, "dns-servers", "down")
@@ -138,12 +148,14 @@ def test_it_keeps_facebook_dns_up_when_servers_do_not_withdraw_routes() -> None:
 
 
 def test_it_brings_facebook_dns_back_later_when_engineers_arrive_later() -> None:
-    later = run(FACEBOOK, (("interventions.onsite-restore.at_s", 21 * 3600 + 50 * 60 - 55800),))
+    # An hour longer to get engineers on site (the alarm's response time).
+    later = run(FACEBOOK, (("interventions.onsite-restore.when.respond_s", 18050 + 3600),))
     assert sim_s(later, "dns-back") > sim_s(run(FACEBOOK), "dns-back") + 3000
 
 
 def test_it_recovers_fastly_sooner_when_the_configuration_is_disabled_sooner() -> None:
-    sooner = run(FASTLY, (("interventions.disable-config.at_s", 10 * 3600 - 34800),))
+    # 27 minutes quicker from detection to disabling the configuration (10:00, not 10:27).
+    sooner = run(FASTLY, (("interventions.disable-config.when.respond_s", 2340 - 27 * 60),))
     for mid in ("recovering", "95-percent"):
         assert sim_s(sooner, mid) < sim_s(run(FASTLY), mid) - 1200, mid
 

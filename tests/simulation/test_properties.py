@@ -13,7 +13,6 @@ from tests.simulation.conftest import aws_doc
 def short_aws(duration_s: int = 3600) -> dict[str, object]:
     doc = aws_doc()
     doc["duration_s"] = duration_s
-    doc["interventions"] = [i for i in doc["interventions"] if i["at_s"] <= duration_s]
     doc["presets"] = []  # they name interventions cut above
     doc["milestones"] = [
         m for m in doc["milestones"] if m["kind"] == "emergent" and 0 <= m["at_s"] <= duration_s
