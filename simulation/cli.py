@@ -3,10 +3,12 @@
     run FILE [--seed N] [--set PATH=VALUE]... [--json]
         Simulate the scenario; print the fidelity table (or, with --json, one object:
         scenario, seed, digest, events, frames, wall_ms, milestones, intervals).
-    explore [--enactors N] [--plans N] [--endpoints N] [--set version_check=per_write]
-            [--set cleanup_protects_active=true] [--json]
-        Enumerate every interleaving of a small DNS automation configuration and count
-        the schedules that end with an empty record.
+    explore FILE [--enactors N] [--plans N] [--endpoints N] [--set version_check=per_write]
+            [--set cleanup_protects_active=true] [--json] [--replay K]
+        Enumerate every interleaving of the scenario's DNS automation steps (its own
+        parameters; sizes overridable) and count the schedules that end with an empty
+        record. --replay K runs the scenario with bad schedule K as its DNS automation
+        (the fault switched off) and prints the fidelity table of that run.
     schema [--write]
         Print the format's JSON Schema (generated from the field tables); with --write,
         write it to simulation/schema/outage-replay-1.schema.json.
@@ -27,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from simulation.errors import ScenarioError
-from simulation.explore import ExploreConfig, explore
+from simulation.explore import config_from_spec, explore, replay_variant
 from simulation.loader import decode_bytes, read_bytes
 from simulation.simulation import Simulation
 from simulation.spec import Scenario
@@ -58,9 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     run.add_argument("--json", action="store_true")
     exp = sub.add_parser("explore", help="enumerate DNS Enactor interleavings")
-    exp.add_argument("--enactors", type=int, default=2)
+    exp.add_argument("file")
+    exp.add_argument("--enactors", type=int, default=None)
     exp.add_argument("--plans", type=int, default=3)
     exp.add_argument("--endpoints", type=int, default=2)
+    exp.add_argument("--replay", type=int, default=None, metavar="K")
     exp.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     exp.add_argument("--json", action="store_true")
     schema = sub.add_parser("schema", help="print (or --write) the format's JSON Schema")
@@ -178,10 +182,28 @@ def format_table(spec: Scenario, summary: dict[str, Any]) -> str:
 
 def _explore(args: argparse.Namespace) -> int:
     settings: dict[str, object] = dict(parse_assignment(a) for a in args.set)
-    config = ExploreConfig.from_settings(args.enactors, args.plans, args.endpoints, settings)
+    spec = load_spec(args.file, [])
+    config = config_from_spec(spec, args.enactors, args.plans, args.endpoints, settings)
     report = explore(config)
+    if args.replay is None:
+        print(json.dumps(report.to_dict(), sort_keys=True) if args.json else report.format())
+        return 0
+    steps = report.schedule(args.replay)
+    fault = next((f for f in spec.faults if f.target == config.mechanism), None)
+    doc = apply_variant(
+        spec.to_document(), replay_variant(config, steps, fault.at_s if fault else 0)
+    )
+    # The interleaving is the cause: the scenario's own fault on the automation goes.
+    doc["faults"] = [f for f in doc["faults"] if f["target"] != config.mechanism]
+    replayed = parse_document(doc)
+    started = time.perf_counter()
+    result = Simulation(replayed).run()
+    summary = result.to_summary()
+    summary["wall_ms"] = round((time.perf_counter() - started) * 1000)
+    summary["schedule"] = steps
     if args.json:
-        print(json.dumps(report.to_dict(), sort_keys=True))
+        print(json.dumps(summary, sort_keys=True))
     else:
-        print(report.format())
+        print(f"replaying schedule {args.replay} of {report.first_empty}: " + "; ".join(steps))
+        print(format_table(replayed, summary))
     return 0

@@ -1,222 +1,338 @@
-"""Exhaustive search of DNS Enactor interleavings (a tiny model checker).
+"""Every interleaving of the DNS automation's steps, for a scenario's own parameters.
 
-The same rules as `mechanisms/dns_automation.py`, stripped to atomic steps so every
-schedule of a small configuration can be enumerated (DAT453 says AWS later reproduced
-the race with TLA+; this is the same idea in a few dozen lines):
+The steps are those `mechanisms/dns_automation.py` runs, with its rules applied by the
+same code (`mechanisms/dns_rules.py`); only the timing is taken away, so every order
+the clocks could produce is tried:
 
-- `planner`: create the next plan generation (up to `plans`);
-- `pick(E)`: Enactor E takes the newest plan up if it is newer than the last plan any
-  Enactor took up — the check, done ONCE (if not, E finishes without a pass);
-- `apply(E, i)`: one transaction on endpoint i: fails (E blocked) if the endpoint's
-  current plan or E's plan was deleted; with `version_check=per_write`, E first
-  re-checks and stops if its plan is older than the endpoint's;
-- `cleanup(E)`: delete plans more than `cleanup_age_generations` older than E's plan
-  (never an active one with `cleanup_protects_active`).
+- `planner`: the Planner creates the next plan generation (up to `plans` new ones);
+- `pick E`: idle Enactor E takes the newest plan up — if it is newer than the last plan
+  any Enactor took up (the check, done ONCE);
+- `lock E EP`: E takes the lock of endpoint EP (enabled only while nobody holds it);
+- `write E EP`: E's transaction on EP (applied, stale with `version_check=per_write`, or
+  blocked when a plan it needs was deleted), releasing the lock;
+- `cleanup E`: after a pass, E deletes plans more than `cleanup_age_generations` older
+  than the one it applied (never an active one with `cleanup_protects_active`).
 
-Each Enactor makes at most one pass. Plan 1 exists and is active everywhere at the start.
-A schedule is a complete sequence of steps; it is *bad* if it ends with an endpoint whose
-plan was deleted (an EMPTY record).
+An Enactor back from a pass (or blocked) may pick again; the run ends when no step is
+enabled. A schedule is *bad* if it ends with an EMPTY record (an endpoint whose plan was
+deleted: nobody can repair it); those that empty the first endpoint (the record clients
+resolve, dns_automation's `answer`) are counted apart, and are the ones replayed.
+States are hashed, so each distinct state is expanded once and schedules are counted,
+not listed: 3 Enactors × 5 plans take seconds.
+
+    report = explore(config_from_spec(spec, enactors=3, plans=5))
+    report.to_dict()   # {"config", "states", "schedules", "empty", "first_empty",
+                       #  "counterexamples": [[{"step", "text"}, …], …]}
+    report.schedule(k) # the k-th schedule (1-based) that empties the first endpoint
+
+`replay_variant(config, steps, at_s)` turns a schedule into a variant in which the
+scenario's dns_automation runs exactly those steps (param `schedule`), so the outage
+follows from that interleaving (`python -m simulation explore FILE --replay K`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from simulation.errors import ScenarioError
+from simulation.mechanisms import dns_rules
+from simulation.spec import Scenario
 
-Step = tuple[str, int, int]  # (kind, enactor, endpoint)
+MAX_ENACTORS = 4
+MAX_PLANS = 6
+MAX_STATES = 2_000_000
+COUNTEREXAMPLES = 3
+REPLAY_STEP_S = 1
+
+# An Enactor: (pc, plan, endpoint index); pc ∈ idle | lock | write | cleanup.
+Actor = tuple[str, int, int]
+# (generation, claimed, plans, records, locks, enactors)
+State = tuple[int, int, frozenset[int], tuple[int, ...], tuple[int, ...], tuple[Actor, ...]]
+Counts = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
 class ExploreConfig:
     enactors: int = 2
     plans: int = 3
-    endpoints: int = 2
+    endpoints: tuple[str, ...] = ("regional", "fips")
     cleanup_age_generations: int = 0
     version_check: str = "once"
     cleanup_protects_active: bool = False
+    mechanism: str = ""  # the dns_automation mechanism it was read from, if any
 
-    @classmethod
-    def from_settings(
-        cls, enactors: int, plans: int, endpoints: int, settings: dict[str, object]
-    ) -> ExploreConfig:
-        values: dict[str, Any] = {}
-        errors = []
-        for path, value in settings.items():
-            name = path.rsplit(".", 1)[-1]
-            if (
-                (name == "version_check" and value in ("once", "per_write"))
-                or (name == "cleanup_protects_active" and isinstance(value, bool))
-                or (name == "cleanup_age_generations" and isinstance(value, int) and value >= 0)
-            ):
-                values[name] = value
-            else:
-                errors.append(
-                    (
-                        path,
-                        "explore accepts version_check=once|per_write, "
-                        "cleanup_protects_active=true|false, "
-                        "cleanup_age_generations=N",
-                    )
-                )
-        for name, value, hi in (
-            ("enactors", enactors, 4),
-            ("plans", plans, 6),
-            ("endpoints", endpoints, 4),
+
+def config_from_spec(
+    spec: Scenario,
+    enactors: int | None = None,
+    plans: int = 3,
+    endpoints: int | None = None,
+    settings: dict[str, object] | None = None,
+) -> ExploreConfig:
+    """The explorer's configuration from the scenario's dns_automation mechanism."""
+    mech = next((m for m in spec.mechanisms if m.type == "dns_automation"), None)
+    if mech is None:
+        raise ScenarioError([("mechanisms", "has no dns_automation mechanism to explore")])
+    p = mech.params
+    names = list(p["endpoints"])
+    values: dict[str, Any] = {
+        "enactors": p["enactors"] if enactors is None else enactors,
+        "plans": plans,
+        "endpoints": tuple(names if endpoints is None else names[: max(0, endpoints)]),
+        "cleanup_age_generations": p["cleanup_age_generations"],
+        "version_check": p["version_check"],
+        "cleanup_protects_active": p["cleanup_protects_active"],
+        "mechanism": mech.id,
+    }
+    errors: list[tuple[str, str]] = []
+    for path, value in (settings or {}).items():
+        name = path.rsplit(".", 1)[-1]
+        if (
+            (name == "version_check" and value in ("once", "per_write"))
+            or (name == "cleanup_protects_active" and isinstance(value, bool))
+            or (name == "cleanup_age_generations" and isinstance(value, int) and value >= 0)
         ):
-            if not 1 <= value <= hi:
-                errors.append((name, f"must be between 1 and {hi}"))
-        if errors:
-            raise ScenarioError(errors)
-        return cls(enactors, plans, endpoints, **values)
-
-
-@dataclass
-class State:
-    newest: int
-    claimed: int
-    plans: set[int]
-    records: list[int]
-    pc: list[str]  # idle | apply | cleanup | done
-    plan: list[int]
-    index: list[int]
-
-    def copy(self) -> State:
-        return State(
-            self.newest,
-            self.claimed,
-            set(self.plans),
-            list(self.records),
-            list(self.pc),
-            list(self.plan),
-            list(self.index),
-        )
+            values[name] = value
+        else:
+            errors.append(
+                (
+                    path,
+                    "explore accepts version_check=once|per_write, "
+                    "cleanup_protects_active=true|false, cleanup_age_generations=N",
+                )
+            )
+    for name, value, hi in (
+        ("enactors", values["enactors"], MAX_ENACTORS),
+        ("plans", plans, MAX_PLANS),
+        ("endpoints", len(values["endpoints"]), len(names)),
+    ):
+        if not 1 <= value <= hi:
+            errors.append((name, f"must be between 1 and {hi}"))
+    if errors:
+        raise ScenarioError(errors)
+    return ExploreConfig(**values)
 
 
 @dataclass
 class Report:
     config: ExploreConfig
-    schedules: int = 0
-    empty: int = 0
-    counterexample: list[str] = field(default_factory=list)
+    states: int
+    schedules: int
+    empty: int
+    first_empty: int
+    _memo: dict[State, Counts]
+    _start: State
+
+    def schedule(self, k: int) -> list[str]:
+        """The k-th (1-based) schedule that ends with the first endpoint's record EMPTY
+        (the record clients resolve), as steps."""
+        if not 1 <= k <= self.first_empty:
+            raise ScenarioError([("replay", f"must be between 1 and {self.first_empty}")])
+        state, left, out = self._start, k - 1, list[str]()
+        while True:
+            steps = _enabled(self.config, state)
+            if not steps:
+                return out
+            for step in steps:
+                nxt = _apply(self.config, state, step)
+                bad = self._memo[nxt][2]
+                if left < bad:
+                    out.append(step)
+                    state = nxt
+                    break
+                left -= bad
 
     def to_dict(self) -> dict[str, Any]:
+        config = asdict(self.config)
+        config["endpoints"] = list(self.config.endpoints)
         return {
-            "config": self.config.__dict__,
+            "config": config,
+            "states": self.states,
             "schedules": self.schedules,
             "empty": self.empty,
-            "counterexample": self.counterexample,
+            "first_empty": self.first_empty,
+            "counterexamples": [
+                describe(self.config, self.schedule(k))
+                for k in range(1, min(self.first_empty, COUNTEREXAMPLES) + 1)
+            ],
         }
 
     def format(self) -> str:
         c = self.config
         lines = [
-            f"{c.enactors} Enactors, {c.plans} plans, {c.endpoints} endpoints, "
-            f"version_check={c.version_check}, cleanup_protects_active="
-            f"{str(c.cleanup_protects_active).lower()}",
-            f"{self.schedules} schedules, {self.empty} end with an EMPTY record",
+            f"{c.enactors} Enactors, {c.plans} new plans, endpoints {', '.join(c.endpoints)}; "
+            f"clean-up age {c.cleanup_age_generations} generations, version_check="
+            f"{c.version_check}, cleanup_protects_active={str(c.cleanup_protects_active).lower()}",
+            f"{self.states} distinct states; {self.schedules} schedules, "
+            f"{self.empty} end with an EMPTY record, {self.first_empty} of them with "
+            f"{c.endpoints[0]} (the record clients resolve) EMPTY",
         ]
-        if self.counterexample:
-            lines.append("counterexample:")
-            lines += [f"  {i + 1:2d}. {s}" for i, s in enumerate(self.counterexample)]
+        if self.first_empty:
+            lines.append("counterexample 1 (replay it with --replay 1):")
+            lines += [
+                f"  {i + 1:2d}. {row['text']}"
+                for i, row in enumerate(describe(c, self.schedule(1)))
+            ]
         return "\n".join(lines)
 
 
 def explore(config: ExploreConfig) -> Report:
-    report = Report(config)
-    start = State(
+    start: State = (
         1,
         1,
-        {1},
-        [1] * config.endpoints,
-        ["idle"] * config.enactors,
-        [0] * config.enactors,
-        [0] * config.enactors,
+        frozenset({1}),
+        (1,) * len(config.endpoints),
+        (-1,) * len(config.endpoints),
+        (("idle", 0, 0),) * config.enactors,
     )
-    _walk(config, start, [], report)
-    return report
+    memo: dict[State, Counts] = {}
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        total, bad, first = _count(config, start, memo)
+    finally:
+        sys.setrecursionlimit(limit)
+    return Report(config, len(memo), total, bad, first, memo, start)
 
 
-def _walk(config: ExploreConfig, state: State, trail: list[str], report: Report) -> None:
+def _count(config: ExploreConfig, state: State, memo: dict[State, Counts]) -> Counts:
+    """(schedules, ending with any record EMPTY, ending with the first one EMPTY) from
+    `state`; each distinct state is expanded once."""
+    known = memo.get(state)
+    if known is not None:
+        return known
     steps = _enabled(config, state)
     if not steps:
-        report.schedules += 1
-        if any(r not in state.plans for r in state.records):
-            report.empty += 1
-            if not report.counterexample:
-                report.counterexample = [*trail, _final(state)]
-        return
-    for step in steps:
-        nxt = state.copy()
-        text = _step(config, nxt, step)
-        _walk(config, nxt, [*trail, text], report)
+        plans, records = state[2], state[3]
+        result = (1, int(any(r not in plans for r in records)), int(records[0] not in plans))
+    else:
+        total = bad = first = 0
+        for step in steps:
+            t, b, f = _count(config, _apply(config, state, step), memo)
+            total, bad, first = total + t, bad + b, first + f
+        result = (total, bad, first)
+    memo[state] = result
+    if len(memo) > MAX_STATES:
+        raise ScenarioError([("explore", f"more than {MAX_STATES} states: choose a smaller size")])
+    return result
 
 
-def _enabled(config: ExploreConfig, state: State) -> list[Step]:
-    if all(pc == "done" for pc in state.pc):
-        return []
-    steps: list[Step] = [("planner", -1, -1)] if state.newest < config.plans else []
-    for e, pc in enumerate(state.pc):
-        if pc != "done":
-            steps.append((pc, e, state.index[e]))
+def _enabled(config: ExploreConfig, state: State) -> list[str]:
+    generation, claimed, _, _, locks, actors = state
+    steps = ["planner"] if generation < 1 + config.plans else []
+    for e, (pc, _, index) in enumerate(actors):
+        name = chr(ord("a") + e)
+        if pc == "idle":
+            if generation > claimed:
+                steps.append(f"pick {name}")
+        elif pc == "lock":
+            if locks[index] < 0:
+                steps.append(f"lock {name} {config.endpoints[index]}")
+        elif pc == "write":
+            steps.append(f"write {name} {config.endpoints[index]}")
+        else:
+            steps.append(f"cleanup {name}")
     return steps
 
 
-def _name(e: int) -> str:
-    return chr(ord("A") + e)
-
-
-def _step(config: ExploreConfig, s: State, step: Step) -> str:
-    kind, e, i = step
-    if kind == "planner":
-        s.newest += 1
-        s.plans.add(s.newest)
-        return f"Planner creates plan {s.newest}"
-    if kind == "idle":
-        return _pick(s, e)
-    if kind == "apply":
-        return _apply(config, s, e, i)
-    return _cleanup(config, s, e)
-
-
-def _pick(s: State, e: int) -> str:
-    if s.newest <= s.claimed:
-        s.pc[e] = "done"
-        return f"Enactor {_name(e)}: plan {s.newest} was already taken up, nothing to do"
-    previous, s.claimed = s.claimed, s.newest
-    s.plan[e], s.index[e], s.pc[e] = s.newest, 0, "apply"
-    return f"Enactor {_name(e)} picks plan {s.newest} (checked once: newer than {previous})"
-
-
-def _apply(config: ExploreConfig, s: State, e: int, i: int) -> str:
-    plan, current = s.plan[e], s.records[i]
-    if config.version_check == "per_write" and plan < current:
-        s.pc[e] = "done"
-        return f"Enactor {_name(e)} re-checks endpoint {i}: plan {plan} < {current}, stops"
-    if current not in s.plans or plan not in s.plans:
-        s.pc[e] = "done"
-        return f"Enactor {_name(e)} blocked on endpoint {i}: a plan it needs was deleted"
-    s.records[i] = plan
-    s.index[e] = i + 1
-    if s.index[e] == len(s.records):
-        s.pc[e] = "cleanup"
-    stale = f" (OVERWRITES newer plan {current})" if plan < current else ""
-    return f"Enactor {_name(e)} writes plan {plan} to endpoint {i}{stale}"
-
-
-def _cleanup(config: ExploreConfig, s: State, e: int) -> str:
-    below = s.plan[e] - config.cleanup_age_generations
-    active = set(s.records) if config.cleanup_protects_active else set()
-    doomed = sorted(p for p in s.plans if p < below and p not in active)
-    s.plans -= set(doomed)
-    s.pc[e] = "done"
-    return f"Enactor {_name(e)} clean-up deletes plans {doomed or 'none'} (older than {below})"
-
-
-def _final(s: State) -> str:
-    shown = ", ".join(
-        f"endpoint {i}: " + ("EMPTY" if r not in s.plans else f"plan {r}")
-        for i, r in enumerate(s.records)
+def _apply(config: ExploreConfig, state: State, step: str) -> State:
+    """The state after `step`, by the rules dns_automation uses (dns_rules)."""
+    generation, claimed, plans, records, locks, actors = state
+    s = dns_rules.Plans(
+        generation, claimed, set(plans), dict(zip(config.endpoints, records, strict=True))
     )
-    return f"end: {shown}"
+    lock_list, actor_list = list(locks), list(actors)
+    kind, *rest = step.split()
+    if kind == "planner":
+        dns_rules.new_plan(s)
+    else:
+        e = ord(rest[0]) - ord("a")
+        _, plan, index = actor_list[e]
+        if kind == "pick":
+            dns_rules.take_up(s, s.generation)
+            actor_list[e] = ("lock", s.generation, 0)
+        elif kind == "lock":
+            lock_list[index] = e
+            actor_list[e] = ("write", plan, index)
+        elif kind == "write":
+            lock_list[index] = -1
+            outcome, _ = dns_rules.transact(s, config.endpoints[index], plan, config.version_check)
+            if outcome != "applied":
+                actor_list[e] = ("idle", 0, 0)
+            elif index + 1 < len(config.endpoints):
+                actor_list[e] = ("lock", plan, index + 1)
+            else:
+                actor_list[e] = ("cleanup", plan, 0)
+        else:
+            dns_rules.cleanup(
+                s, plan, config.cleanup_age_generations, config.cleanup_protects_active
+            )
+            actor_list[e] = ("idle", 0, 0)
+    return (
+        s.generation,
+        s.claimed,
+        frozenset(s.plans),
+        tuple(s.records[ep] for ep in config.endpoints),
+        tuple(lock_list),
+        tuple(actor_list),
+    )
+
+
+def describe(config: ExploreConfig, steps: list[str]) -> list[dict[str, Any]]:
+    """Plain data for a schedule: each step with the state it leaves."""
+    state = (
+        1,
+        1,
+        frozenset({1}),
+        (1,) * len(config.endpoints),
+        (-1,) * len(config.endpoints),
+        (("idle", 0, 0),) * config.enactors,
+    )
+    out: list[dict[str, Any]] = []
+    for step in steps:
+        before = state
+        state = _apply(config, state, step)
+        out.append({"step": step, "text": _text(config, step, before, state)})
+    empty = [ep for ep, r in zip(config.endpoints, state[3], strict=True) if r not in state[2]]
+    if out:
+        out[-1]["empty"] = empty
+    return out
+
+
+def _text(config: ExploreConfig, step: str, before: State, after: State) -> str:
+    kind, *rest = step.split()
+    if kind == "planner":
+        return f"Planner creates plan {after[0]}"
+    name = rest[0].upper()
+    e = ord(rest[0]) - ord("a")
+    if kind == "pick":
+        return f"Enactor {name} picks plan {after[0]} (checked once: newer than {before[1]})"
+    if kind == "lock":
+        return f"Enactor {name} takes the {rest[1]} lock"
+    if kind == "write":
+        plan, index = before[5][e][1], before[5][e][2]
+        old, new = before[3][index], after[3][index]
+        if new != plan:
+            return f"Enactor {name} cannot write plan {plan} to {rest[1]} (stale or blocked)"
+        stale = f" (OVERWRITES newer plan {old})" if plan < old else ""
+        return f"Enactor {name} writes plan {plan} to {rest[1]}{stale}"
+    deleted = sorted(before[2] - after[2])
+    empty = [ep for ep, r in zip(config.endpoints, after[3], strict=True) if r not in after[2]]
+    tail = f" — {', '.join(empty)} now EMPTY" if empty else ""
+    return f"Enactor {name} clean-up deletes plans {deleted or 'none'}{tail}"
+
+
+def replay_variant(config: ExploreConfig, steps: list[str], at_s: int) -> dict[str, object]:
+    """Variant paths that make the scenario's dns_automation run `steps` from `at_s`
+    (one step a second) instead of its timed Planner and Enactors; the scenario's own
+    faults on it are switched off by the caller (the interleaving is the cause)."""
+    prefix = f"mechanisms.{config.mechanism}.params"
+    return {
+        f"{prefix}.schedule": list(steps),
+        f"{prefix}.schedule_at_s": at_s,
+        f"{prefix}.schedule_step_s": REPLAY_STEP_S,
+        f"{prefix}.enactors": config.enactors,
+        f"{prefix}.endpoints": list(config.endpoints),
+    }

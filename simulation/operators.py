@@ -66,10 +66,11 @@ def validate_when(path: str, when: Any, ctx: conditions.Context, errors: Errors)
 
 
 def validate_operators(value: Any, errors: Errors) -> dict[str, float]:
-    """The scenario's `operators` object with defaults filled in."""
-    out = dict(OPERATOR_KEYS)
+    """The scenario's `operators` object as written (numbers as floats); a scale left
+    out is 1."""
+    out: dict[str, float] = {}
     if value is None:
-        return out
+        return dict(OPERATOR_KEYS)
     if not isinstance(value, dict):
         return out  # reported by the field's own kind check
     for key in sorted(set(value) - set(OPERATOR_KEYS)):

@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from simulation.engine import PRIO_NORMAL
+from simulation.mechanisms import dns_rules
 from simulation.mechanisms.base import Contribution, Mechanism, World
 from simulation.params import Param
 from simulation.spec import MechanismSpec
@@ -133,6 +134,15 @@ class DnsAutomation(Mechanism):
         "cleanup_protects_active": Param(
             "bool", False, "", "fix: clean-up never deletes a plan active on any endpoint"
         ),
+        "schedule": Param(
+            "str_list",
+            [],
+            "",
+            "a scripted interleaving (from `explore --replay`): these steps run instead of "
+            "the timed Planner and Enactors — planner, pick E, lock E EP, write E EP, cleanup E",
+        ),
+        "schedule_at_s": Param("float", 0.0, "s", "when the scripted interleaving starts", 0),
+        "schedule_step_s": Param("float", 1.0, "s", "time between scripted steps", 0.001, 3600),
     }
     FAULTS: ClassVar[dict[str, dict[str, Param]]] = {
         "enactor_delay": {
@@ -173,32 +183,64 @@ class DnsAutomation(Mechanism):
         endpoints = params.get("endpoints")
         if isinstance(endpoints, list) and len(set(endpoints)) != len(endpoints):
             errors.append((f"{path}.endpoints", "must not repeat names"))
+        names = {chr(ord("a") + i) for i in range(params.get("enactors", 0))}
+        for i, step in enumerate(params.get("schedule") or []):
+            kind, *rest = step.split()
+            arity = {"planner": 0, "pick": 1, "cleanup": 1, "lock": 2, "write": 2}.get(kind)
+            if (
+                arity is None
+                or len(rest) != arity
+                or (rest and rest[0] not in names)
+                or (arity == 2 and rest[1] not in (endpoints or []))
+            ):
+                errors.append(
+                    (
+                        f"{path}.schedule[{i}]",
+                        "must be planner, pick E, lock E EP, write E EP or cleanup E "
+                        "(E an Enactor letter, EP an endpoint)",
+                    )
+                )
 
     def __init__(self, spec: MechanismSpec, world: World) -> None:
         super().__init__(spec, world)
         p = self.params
         self.endpoints: list[str] = list(p["endpoints"])
-        self.generation: int = p["initial_generation"]
-        self.plans: set[int] = {self.generation}
-        self.records: dict[str, int] = {ep: self.generation for ep in self.endpoints}
-        self.claimed = self.generation
+        self.dns = dns_rules.initial(p["initial_generation"], self.endpoints)
         self.locks: dict[str, str | None] = {ep: None for ep in self.endpoints}
         self.enactors = [Enactor(chr(ord("a") + i)) for i in range(p["enactors"])]
         self._reported_empty: set[str] = set()
         self._handoff: dict[str, list[Enactor]] = {ep: [] for ep in self.endpoints}
         self._metrics_cache: tuple[int, dict[str, Any]] | None = None
         self._version = 0
+        self.scripted = bool(p["schedule"])
 
     def state_key(self) -> Any:
         return (self._version,)
 
+    # The shared state (`dns_rules.Plans`), read by name.
+    @property
+    def generation(self) -> int:
+        return self.dns.generation
+
+    @property
+    def plans(self) -> set[int]:
+        return self.dns.plans
+
+    @property
+    def records(self) -> dict[str, int]:
+        return self.dns.records
+
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         self.world.publish(self.signal_name("answer"), 1.0)
-        first_s = self.params["planner_interval_s"] + self.params["planner_offset_s"]
-        self.engine.after(self._ms(first_s), self._plan)
         for enactor in self.enactors:
             enactor.seen = self.generation
+        if self.scripted:
+            at_ms = self._ms(self.params["schedule_at_s"])
+            self.engine.schedule(at_ms, lambda: self._script_step(0))
+            return
+        first_s = self.params["planner_interval_s"] + self.params["planner_offset_s"]
+        self.engine.after(self._ms(first_s), self._plan)
 
     def _ms(self, seconds: float) -> int:
         return max(1, int(seconds * 1000))
@@ -207,11 +249,39 @@ class DnsAutomation(Mechanism):
         self._version += 1
 
     def _plan(self) -> None:
-        self.generation += 1
-        self.plans.add(self.generation)
+        dns_rules.new_plan(self.dns)
         self._changed()
         self._wake_idle()
         self.engine.after(self._ms(self.params["planner_interval_s"]), self._plan)
+
+    # -- a scripted interleaving (explore --replay) -----------------------------
+    def _script_step(self, i: int) -> None:
+        """One step of `schedule`, by the same rules and narration as the timed run."""
+        kind, *rest = self.params["schedule"][i].split()
+        if kind == "planner":
+            dns_rules.new_plan(self.dns)
+            self._changed()
+        else:
+            enactor = self.enactors[ord(rest[0]) - ord("a")]
+            if kind == "pick":
+                active = dns_rules.take_up(self.dns, self.generation)
+                enactor.seen = self.generation
+                if active is not None:
+                    enactor.plan, enactor.index, enactor.state = self.generation, 0, "locking"
+                    enactor.took_over = active
+                    self._narrate_pick(enactor)
+            elif kind == "lock":
+                self.locks[rest[1]] = enactor.name
+                enactor.state = "applying"
+            elif kind == "write":
+                self.locks[rest[1]] = None
+                self._transact(enactor, rest[1])
+            else:
+                self._cleanup(enactor, enactor.plan or 0)
+            self._changed()
+        if i + 1 < len(self.params["schedule"]):
+            step_ms = self._ms(self.params["schedule_step_s"])
+            self.engine.after(step_ms, lambda: self._script_step(i + 1))
 
     def _wake_idle(self) -> None:
         """Idle Enactors look for the new plan, each at a random point of its poll period.
@@ -234,7 +304,7 @@ class DnsAutomation(Mechanism):
 
     def _wake(self, enactor: Enactor) -> None:
         """An Enactor back from a pass polls again if a plan appeared meanwhile."""
-        if enactor.poll_pending or self.generation <= self.claimed:
+        if enactor.poll_pending or self.generation <= self.dns.claimed:
             return
         enactor.poll_pending = True
         poll_ms = self._ms(self.params["poll_interval_s"])
@@ -249,9 +319,8 @@ class DnsAutomation(Mechanism):
         if newest <= enactor.seen:
             return
         enactor.seen = newest
-        active = self.claimed
-        if newest > active:
-            self.claimed = newest
+        active = dns_rules.take_up(self.dns, newest)
+        if active is not None:
             enactor.plan, enactor.index, enactor.state = newest, 0, "locking"
             enactor.took_over = active
             self._changed()
@@ -364,15 +433,15 @@ class DnsAutomation(Mechanism):
 
     def _transact(self, enactor: Enactor, endpoint: str) -> None:
         plan = enactor.plan or 0
-        current = self.records[endpoint]
-        if self.params["version_check"] == "per_write" and plan < current:
+        outcome, current = dns_rules.transact(
+            self.dns, endpoint, plan, self.params["version_check"]
+        )
+        if outcome == "stale":
             self._abandon(enactor, endpoint, plan, current)
-            return
-        if current not in self.plans or plan not in self.plans:
+        elif outcome == "blocked":
             self._blocked(enactor, endpoint, plan, current)
-            return
-        self.records[endpoint] = plan
-        self._applied(enactor, endpoint, plan, current)
+        else:
+            self._applied(enactor, endpoint, plan, current)
 
     def _applied(self, enactor: Enactor, endpoint: str, plan: int, previous: int) -> None:
         enactor.blocked = False
@@ -396,6 +465,9 @@ class DnsAutomation(Mechanism):
         elif plan > previous:
             enactor.written.append(endpoint)
         enactor.index = (enactor.index or 0) + 1
+        if self.scripted:  # the schedule says what comes next
+            enactor.state = "locking" if enactor.index < len(self.endpoints) else "cleanup"
+            return
         if enactor.index < len(self.endpoints):
             enactor.state = "locking"
             self._try_lock(enactor)
@@ -457,15 +529,16 @@ class DnsAutomation(Mechanism):
         enactor.took_over = None
         enactor.plan, enactor.index, enactor.state = None, None, state
         self._changed()
-        if self.generation > enactor.seen:
+        if self.generation > enactor.seen and not self.scripted:
             self._wake(enactor)
 
     def _cleanup(self, enactor: Enactor, applied: int) -> None:
-        threshold = applied - self.params["cleanup_age_generations"]
-        active = set(self.records.values()) if self.params["cleanup_protects_active"] else set()
-        doomed = sorted(g for g in self.plans if g < threshold and g not in active)
-        for gen in doomed:
-            self.plans.discard(gen)
+        threshold, doomed = dns_rules.cleanup(
+            self.dns,
+            applied,
+            self.params["cleanup_age_generations"],
+            self.params["cleanup_protects_active"],
+        )
         in_use = sorted(set(doomed) & set(self.records.values()))
         routine = f"; its clean-up deleted {len(doomed)} older plan(s)" if doomed else ""
         self._narrate_writes(enactor, applied, "" if in_use else routine)
@@ -527,9 +600,7 @@ class DnsAutomation(Mechanism):
                 )
 
     def act(self, action: str, params: dict[str, Any]) -> None:
-        self.plans.add(self.generation)
-        for endpoint in self.endpoints:
-            self.records[endpoint] = self.generation
+        dns_rules.restore(self.dns)
         self._reported_empty.clear()
         for enactor in self.enactors:
             enactor.blocked = False
@@ -545,7 +616,7 @@ class DnsAutomation(Mechanism):
 
     # -- reporting -----------------------------------------------------------------
     def empty_endpoints(self) -> list[str]:
-        return [ep for ep, gen in self.records.items() if gen not in self.plans]
+        return dns_rules.empty(self.dns)
 
     def contribution(self, t_ms: int) -> Contribution:
         empty = len(self.empty_endpoints())

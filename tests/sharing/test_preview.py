@@ -66,8 +66,8 @@ def test_it_unfurls_the_scenario_page_at_its_worst_moment(client, db):
     tags = head_tags(client.get(f"/s/{run.scenario_slug}/").content.decode())
     assert tags.one("twitter:card") == "summary_large_image"
     image_url = tags.one("og:image")
-    assert f"/replay/{run.id}/preview.png?at=1260" in image_url  # 23:51, 23 services down
-    assert "23:51 PDT · DynamoDB DNS automation DOWN · 23 services dark" in tags.one("og:image:alt")
+    assert f"/replay/{run.id}/preview.png?at=1260" in image_url  # 23:51, 24 services down
+    assert "23:51 PDT · DynamoDB DNS automation DOWN · 24 services dark" in tags.one("og:image:alt")
     png, _ = fetch_image(client, image_url)
     assert len(png) <= MAX_BYTES
     (ARTIFACTS / "scenario-peak.png").write_bytes(png)
