@@ -70,7 +70,7 @@ def validate_operators(value: Any, errors: Errors) -> dict[str, float]:
     out is 1."""
     out: dict[str, float] = {}
     if value is None:
-        return dict(OPERATOR_KEYS)
+        return out
     if not isinstance(value, dict):
         return out  # reported by the field's own kind check
     for key in sorted(set(value) - set(OPERATOR_KEYS)):
