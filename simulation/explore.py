@@ -42,7 +42,7 @@ from simulation.spec import Scenario
 
 MAX_ENACTORS = 4
 MAX_PLANS = 6
-MAX_STATES = 2_000_000
+MAX_STATES = 300_000  # about 350 MB of hashed states
 COUNTEREXAMPLES = 3
 REPLAY_STEP_S = 1
 
@@ -75,7 +75,22 @@ def config_from_spec(
     mech = next((m for m in spec.mechanisms if m.type == "dns_automation"), None)
     if mech is None:
         raise ScenarioError([("mechanisms", "has no dns_automation mechanism to explore")])
-    p = mech.params
+    return config_from_params(mech.id, mech.params, enactors, plans, endpoints, settings)
+
+
+def config_from_params(  # noqa: PLR0917
+    mechanism: str,
+    params: dict[str, Any],
+    enactors: int | None = None,
+    plans: int = 3,
+    endpoints: int | None = None,
+    settings: dict[str, object] | None = None,
+) -> ExploreConfig:
+    """The same from a dns_automation mechanism's id and params (a document's; params it
+    leaves out take their defaults)."""
+    from simulation.mechanisms.dns_automation import DnsAutomation
+
+    p = {name: param.default for name, param in DnsAutomation.PARAMS.items()} | params
     names = list(p["endpoints"])
     values: dict[str, Any] = {
         "enactors": p["enactors"] if enactors is None else enactors,
@@ -84,7 +99,7 @@ def config_from_spec(
         "cleanup_age_generations": p["cleanup_age_generations"],
         "version_check": p["version_check"],
         "cleanup_protects_active": p["cleanup_protects_active"],
-        "mechanism": mech.id,
+        "mechanism": mechanism,
     }
     errors: list[tuple[str, str]] = []
     for path, value in (settings or {}).items():
@@ -143,6 +158,19 @@ class Report:
                     state = nxt
                     break
                 left -= bad
+
+    @property
+    def counterexample(self) -> list[str]:
+        """The first schedule that empties the first endpoint, as sentences, ending with
+        an "end: …" line (empty when there is none)."""
+        if not self.first_empty:
+            return []
+        rows = describe(self.config, self.schedule(1))
+        shown = ", ".join(
+            f"endpoint {i} ({ep}): " + ("EMPTY" if ep in rows[-1]["empty"] else "has a plan")
+            for i, ep in enumerate(self.config.endpoints)
+        )
+        return [row["text"] for row in rows] + [f"end: {shown}"]
 
     def to_dict(self) -> dict[str, Any]:
         config = asdict(self.config)
@@ -309,15 +337,16 @@ def _text(config: ExploreConfig, step: str, before: State, after: State) -> str:
     e = ord(rest[0]) - ord("a")
     if kind == "pick":
         return f"Enactor {name} picks plan {after[0]} (checked once: newer than {before[1]})"
+    where = f"endpoint {config.endpoints.index(rest[1])} ({rest[1]})" if len(rest) > 1 else ""
     if kind == "lock":
-        return f"Enactor {name} takes the {rest[1]} lock"
+        return f"Enactor {name} takes the lock of {where}"
     if kind == "write":
         plan, index = before[5][e][1], before[5][e][2]
         old, new = before[3][index], after[3][index]
         if new != plan:
-            return f"Enactor {name} cannot write plan {plan} to {rest[1]} (stale or blocked)"
+            return f"Enactor {name} cannot write plan {plan} to {where} (stale or blocked)"
         stale = f" (OVERWRITES newer plan {old})" if plan < old else ""
-        return f"Enactor {name} writes plan {plan} to {rest[1]}{stale}"
+        return f"Enactor {name} writes plan {plan} to {where}{stale}"
     deleted = sorted(before[2] - after[2])
     empty = [ep for ep, r in zip(config.endpoints, after[3], strict=True) if r not in after[2]]
     tail = f" — {', '.join(empty)} now EMPTY" if empty else ""

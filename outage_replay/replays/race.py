@@ -37,7 +37,7 @@ class ExploreRequestError(Exception):
 def explore_config(*, spec: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The explorer's configuration for this request (validated by `simulation`)."""
     from simulation import ScenarioError
-    from simulation.explore import ExploreConfig
+    from simulation.explore import config_from_params
 
     mechs = [m for m in spec.get("mechanisms", []) if m.get("type") == "dns_automation"]
     mech = next(
@@ -58,10 +58,15 @@ def explore_config(*, spec: dict[str, Any], data: dict[str, Any]) -> dict[str, A
             raise ExploreRequestError([(name, "must be an integer")])
         sizes[name] = value
     try:
-        config = ExploreConfig.from_settings(settings=settings, **sizes)
+        config = config_from_params(mech["id"], params, settings=settings, **sizes)
     except ScenarioError as exc:
         raise ExploreRequestError(exc.errors) from None
-    return {"mechanism": mech["id"], **config.__dict__}
+    # `endpoints` stays a count (what the page shows); the names are the scenario's first N.
+    return {
+        **config.__dict__,
+        "endpoints": len(config.endpoints),
+        "endpoint_names": list(config.endpoints),
+    }
 
 
 def _key(config: dict[str, Any]) -> str:
@@ -110,8 +115,8 @@ def explore_request(
 def explore_execute(*, key: str, config: dict[str, Any]) -> dict[str, Any]:
     from simulation.explore import ExploreConfig, explore
 
-    settings = {k: v for k, v in config.items() if k != "mechanism"}
-    report = explore(ExploreConfig(**settings))
+    fields = {k: v for k, v in config.items() if k not in ("endpoints", "endpoint_names")}
+    report = explore(ExploreConfig(**fields, endpoints=tuple(config["endpoint_names"])))
     result = {
         "status": "done",
         "config": config,

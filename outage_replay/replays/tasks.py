@@ -99,10 +99,14 @@ def verify_run(verification_id: int) -> None:
 )
 def explore_race(key: str, config: dict[str, Any]) -> None:
     """Enumerate the Enactor interleavings of a small configuration (race.py)."""
+    from simulation import ScenarioError
+
     from .race import explore_execute, explore_store
 
     try:
         explore_execute(key=key, config=config)
+    except ScenarioError as exc:  # past the explorer's state bound
+        explore_store(key=key, result={"status": "failed", "config": config, "error": str(exc)})
     except SoftTimeLimitExceeded:
         explore_store(
             key=key,
