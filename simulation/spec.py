@@ -39,11 +39,6 @@ MAX_KNOBS = 50
 MAX_PRESETS = 50
 
 
-def default_operators() -> dict[str, float]:
-    """Every alarm's detection and response times as written (`simulation.operators`)."""
-    return {"detection_scale": 1.0, "response_scale": 1.0}
-
-
 @dataclass(frozen=True, kw_only=True)
 class Source:
     title: str = shape("str", max_length=LIMITS["max_string"], help="what the source is")
@@ -197,7 +192,7 @@ class Scenario:
     seed: int = shape("int", default=0, min=0, max=2**63 - 1, label="default seed", initial=1)
     operators: dict[str, float] = shape(
         "object",
-        factory=default_operators,
+        factory=dict,
         help='scales every alarm: {"detection_scale": 1, "response_scale": 1}',
     )
     services: tuple[Service, ...] = shape(
