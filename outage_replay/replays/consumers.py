@@ -29,9 +29,11 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from simulation.frames import chunk_bounds
+
 from . import selectors, wire
 from .chunkcache import encoded_chunks
-from .models import TERMINAL_STATUSES
+from .models import TERMINAL_STATUSES, Run
 
 logger = logging.getLogger(__name__)
 
@@ -82,28 +84,29 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         key = (query.get("key") or [""])[0]
         self.deflate = (query.get("compress") or [""])[0] == "deflate"
-        run = await database_sync_to_async(selectors.run_get_visible)(
+        # The one database read of a join: a small row, no spec (see `run_row_visible`).
+        row = await database_sync_to_async(selectors.run_row_visible)(
             run_id=self.scope["url_route"]["kwargs"]["run_id"], user=self.scope.get("user"), key=key
         )
-        if run is None:
+        if row is None:
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.run_id, self.group, self.stream_id = str(run.id), run.group_name, run.stream_id
+        self.run_id, self.stream_id = str(row["id"]), row["stream_id"]
+        self.group = Run.group_for(row["id"])
+        self.bounds = list(chunk_bounds(row["frames_total"]))
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         after_seq = _after_seq(query)
         self.last_seq_to = -1 if after_seq is None else after_seq
         async with self._lock:
-            run = await database_sync_to_async(selectors.run_refresh)(run_id=self.run_id)
-            meta = await database_sync_to_async(selectors.run_meta)(run=run)
-            await self._send(wire.run_message(self._next(), meta))
+            await self._send(wire.run_message(self._next(), selectors.run_brief(row)))
             if after_seq is None:
                 problem = "after_seq: must be an integer ≥ -1; sending every frame"
                 await self._send(wire.error_message(self._next(), problem))
-            await self._catch_up()
-            await self._send_status(selectors.run_status_event(run=run))
-        if run.status in TERMINAL_STATUSES:
+            await self._catch_up(row["stored_seq_to"])
+            await self._send_status(row)
+        if row["status"] in TERMINAL_STATUSES:
             await self._finish()
         else:
             self._poller = asyncio.ensure_future(self._poll())
@@ -131,7 +134,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             if event["seq_to"] <= self.last_seq_to:
                 return  # already sent (from the database, before this announcement)
             if event["seq_from"] != self.last_seq_to + 1:
-                await self._catch_up()  # a gap: the database has what was missed
+                await self._catch_up(event["seq_to"])  # a gap: the database has what was missed
                 return
             if await self._send_chunk(event["index"]):
                 self.last_seq_to = event["seq_to"]
@@ -139,7 +142,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
     async def run_status(self, event: dict[str, Any]) -> None:
         async with self._lock:
             if event["status"] in TERMINAL_STATUSES and event["stored_seq_to"] > self.last_seq_to:
-                await self._catch_up()  # everything stored goes out before "done"
+                await self._catch_up(event["stored_seq_to"])  # all stored goes before "done"
             await self._send_status(event)
         if event["status"] in TERMINAL_STATUSES:
             await self._finish()
@@ -171,16 +174,22 @@ class ReplayConsumer(AsyncWebsocketConsumer):
     async def _send_status(self, event: dict[str, Any]) -> None:
         await self._send(wire.status_message(self._next(), event))
 
-    async def _catch_up(self) -> None:
-        """Send every stored chunk after `last_seq_to`, in order (caller holds the lock)."""
-        heads = await database_sync_to_async(selectors.chunk_heads_after)(
-            run_id=self.run_id, after_seq=self.last_seq_to
-        )
-        for index, _seq_from, seq_to in heads:
-            if await self._send_chunk(index):
-                self.last_seq_to = seq_to
+    async def _catch_up(self, stored_seq_to: int) -> None:
+        """Send every chunk after `last_seq_to` up to `stored_seq_to`, in order (caller
+        holds the lock). The cut is a fixed rule (`chunk_bounds`), so which chunks those
+        are needs no query; their bodies come from the per-process cache."""
+        for index, (_seq_from, seq_to) in enumerate(self.bounds):
+            if seq_to <= self.last_seq_to:
+                continue
+            if seq_to > stored_seq_to or not await self._send_chunk(index):
+                return  # not stored (yet): a later announcement or look brings it
+            self.last_seq_to = seq_to
 
     async def _send_chunk(self, index: int) -> bool:
+        if self.stream_id is None:  # a run created without one: its worker assigns it
+            self.stream_id = await database_sync_to_async(selectors.run_stream_id)(
+                run_id=self.run_id
+            )
         chunk = await encoded_chunks.get(self.stream_id, index)
         if chunk is None:
             return False
@@ -215,7 +224,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
                 if not terminal and state["stored_seq_to"] <= self.last_seq_to:
                     continue
                 async with self._lock:
-                    await self._catch_up()
+                    await self._catch_up(state["stored_seq_to"])
                     if terminal:
                         await self._send_status(state)
                 if terminal:

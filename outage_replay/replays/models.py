@@ -110,7 +110,12 @@ class Run(models.Model):
 
     @property
     def group_name(self) -> str:
-        return f"run.{self.id.hex}"
+        return self.group_for(self.id)
+
+    @staticmethod
+    def group_for(run_id: uuid.UUID) -> str:
+        """The channel-layer group a run's viewers are in."""
+        return f"run.{run_id.hex}"
 
 
 class FrameStream(models.Model):

@@ -39,6 +39,58 @@ def run_get_visible(*, run_id: uuid.UUID | str, user: Any, key: str | None = Non
     return run if scenario is not None and scenario.pk == run.scenario_id else None
 
 
+# What a join reads: the live fields, the stream, and who may see the run (no spec).
+JOIN_FIELDS = (
+    "id", "status", "progress", "error", "stored_seq_to", "frames_total", "frame_digest",
+    "spec_digest", "seed", "stream_id", "scenario_id", "scenario__visibility",
+    "scenario__secret_key",
+)  # fmt: skip
+
+
+def run_row_visible(
+    *, run_id: uuid.UUID | str, user: Any, key: str | None = None
+) -> dict[str, Any] | None:
+    """`JOIN_FIELDS` of the run if `user` (with `key`) may see it, else None: one small
+    read, for callers that must not load and decode the spec (every WebSocket join)."""
+    from outage_replay.scenarios.selectors import visibility_allows
+
+    try:
+        run_id = uuid.UUID(str(run_id))
+    except ValueError:
+        return None
+    row = Run.objects.filter(pk=run_id).values(*JOIN_FIELDS).first()
+    if row is None or row["scenario_id"] is None:
+        return row
+    allowed = visibility_allows(
+        visibility=row["scenario__visibility"],
+        secret_key=row["scenario__secret_key"],
+        user=user,
+        key=key or None,
+    )
+    return row if allowed else None
+
+
+def run_brief(row: dict[str, Any]) -> dict[str, Any]:
+    """The WebSocket's first message: the run's live fields and where its meta is.
+
+    Small on purpose (a thousand viewers may join at once); the heavy parts (spec,
+    summary with milestones) are in the meta, fetched once over cacheable HTTP.
+    """
+    run_id = str(row["id"])
+    return {
+        "id": run_id,
+        "status": row["status"],
+        "progress": row["progress"],
+        "error": row["error"],
+        "seed": row["seed"],
+        "spec_digest": row["spec_digest"],
+        "frames_total": row["frames_total"],
+        "stored_seq_to": row["stored_seq_to"],
+        "frame_digest": row["frame_digest"],
+        "meta_url": f"/api/runs/{run_id}/",
+    }
+
+
 def run_find_identical(
     *, scenario: Any, seed: int, variant_digest: str, statuses: tuple[str, ...]
 ) -> Run | None:
@@ -57,7 +109,9 @@ def run_find_identical(
 
 
 def run_meta(*, run: Run) -> dict[str, Any]:
-    """The run as `GET /api/runs/<id>/` and the WebSocket's first message show it."""
+    """The run's meta: `GET /api/runs/<id>/` and the player page. The one builder (add
+    fields here); served encoded from `metacache.run_metas`, rebuilt only when the run's
+    version (status, progress, stored frames) changes."""
     return {
         "id": str(run.id),
         "scenario": run.scenario_slug,
@@ -103,6 +157,10 @@ def run_status_event(*, run: Run) -> dict[str, Any]:
 
 def run_refresh(*, run_id: uuid.UUID | str) -> Run | None:
     return Run.objects.filter(pk=run_id).first()
+
+
+def run_stream_id(*, run_id: uuid.UUID | str) -> int | None:
+    return Run.objects.filter(pk=run_id).values_list("stream_id", flat=True).first()
 
 
 def run_status_get(*, run_id: uuid.UUID | str) -> dict[str, Any] | None:

@@ -18,7 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services, wire
-from .models import Run
+from .metacache import run_metas
+from .models import TERMINAL_STATUSES, Run
 from .ratelimit import RateLimited, client_id, rate_limit_take
 from .services import RunRequestError
 from .wire import EncodedChunk
@@ -27,6 +28,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_BODY_DEPTH = 32
 CREATE_FIELDS = {"scenario", "key", "seed", "variant", "fresh"}
 MAX_SEED = 2**63 - 1
+META_MAX_AGE_S = 3600
 
 
 def _error(status: int, field: str | None, message: str, **extra: Any) -> JsonResponse:
@@ -176,12 +178,28 @@ def _not_found() -> JsonResponse:
 
 
 @require_GET
-def api_run(request: HttpRequest, run_id: Any) -> JsonResponse:
-    try:
-        run = _visible_run(request, run_id)
-    except Http404:
+def api_run(request: HttpRequest, run_id: Any) -> HttpResponse:
+    """The run meta, from this process's cache (one small read to check its version).
+
+    A finished run's meta never changes: caches may keep it (privately when its
+    scenario needs a key); a computing run's is revalidated with its ETag.
+    """
+    row = selectors.run_row_visible(run_id=run_id, user=request.user, key=request.GET.get("key"))
+    if row is None:
         return _not_found()
-    return JsonResponse(selectors.run_meta(run=run))
+    meta = run_metas.get(row)
+    if row["status"] in TERMINAL_STATUSES:
+        public = row["scenario_id"] is None or row["scenario__visibility"] == "public"
+        cache_control = f"{'public' if public else 'private'}, max-age={META_MAX_AGE_S}"
+    else:
+        cache_control = "no-cache"
+    if request.headers.get("If-None-Match") == meta.etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(meta.text, content_type="application/json")
+    response["ETag"] = meta.etag
+    response["Cache-Control"] = cache_control
+    return response
 
 
 def _int_param(request: HttpRequest, name: str, default: int | None) -> int | None:

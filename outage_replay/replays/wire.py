@@ -11,6 +11,7 @@ the channel layer's message limit however large a scenario is.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import zlib
@@ -79,6 +80,12 @@ class EncodedChunk:
             self._text = zlib.decompress(self.deflated).decode()
         return self._text
 
+    @functools.cached_property
+    def deflated_tail(self) -> bytes:
+        """A binary chunk message after its `"seq":N,` (the same for every viewer)."""
+        fields = b"".join(b'"%s":%d,' % (name.encode(), value) for name, value in self.head.items())
+        return b'%s"encoding":"deflate"}\n%s' % (fields, self.deflated)
+
     @property
     def digest(self) -> str:
         """SHA-256 of the JSON text (the chunk's identity, whatever zlib's version)."""
@@ -86,7 +93,9 @@ class EncodedChunk:
 
     @property
     def size(self) -> int:
-        return len(self.deflated) + (len(self._text) if self._text is not None else 0)
+        tail = self.__dict__.get("deflated_tail")
+        text = self._text
+        return len(self.deflated) + (len(tail) if tail else 0) + (len(text) if text else 0)
 
 
 def chunk_message(seq: int, chunk: EncodedChunk) -> str:
@@ -101,8 +110,7 @@ def chunk_message_deflated(seq: int, chunk: EncodedChunk) -> bytes:
     "t_from_ms":…,"t_to_ms":…,"encoding":"deflate"}` and a newline; the rest inflates
     (zlib, `DecompressionStream("deflate")` in browsers) to the chunk's JSON object.
     """
-    header = dumps({"type": "chunk", "seq": int(seq), **chunk.head, "encoding": "deflate"})
-    return b"%s\n%s" % (header.encode(), chunk.deflated)
+    return b'{"type":"chunk","seq":%d,%s' % (int(seq), chunk.deflated_tail)
 
 
 def frames_body(

@@ -18,14 +18,21 @@ def scenario_get_visible(*, slug: str, user: Any, key: str | None = None) -> Sce
     scenario = Scenario.objects.filter(slug=slug).first()
     if scenario is None:
         return None
-    if scenario.visibility == Visibility.PUBLIC:
-        return scenario
+    allowed = visibility_allows(
+        visibility=scenario.visibility, secret_key=scenario.secret_key, user=user, key=key
+    )
+    return scenario if allowed else None
+
+
+def visibility_allows(*, visibility: str, secret_key: str, user: Any, key: str | None) -> bool:
+    """The visibility rule itself, for callers that read only these two fields."""
+    if visibility == Visibility.PUBLIC:
+        return True
     if user is not None and getattr(user, "is_active", False) and user.is_staff:
-        return scenario
-    if scenario.visibility == Visibility.UNLISTED and key:
-        given, secret = str(key).encode(), scenario.secret_key.encode()
-        return scenario if secrets.compare_digest(given, secret) else None
-    return None
+        return True
+    if visibility == Visibility.UNLISTED and key:
+        return secrets.compare_digest(str(key).encode(), secret_key.encode())
+    return False
 
 
 def scenario_list_public() -> QuerySet[Scenario]:

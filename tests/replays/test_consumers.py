@@ -54,6 +54,8 @@ async def test_it_sends_meta_then_every_stored_chunk_then_the_status():
     assert (await ws.connect())[0]
     messages = await receive_all(ws, until="status")
     assert messages[0]["type"] == "run" and messages[0]["run"]["status"] == "done"
+    assert len(json.dumps(messages[0])) < 600 and "spec" not in messages[0]["run"]
+    assert messages[0]["run"]["meta_url"] == f"/api/runs/{run.id}/"
     assert chunks_of(messages) == list(range(9))
     assert [m["seq"] for m in messages] == list(range(1, 12))
     assert messages[-1] == {

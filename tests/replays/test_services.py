@@ -238,3 +238,15 @@ def test_deleting_runs_keeps_a_stream_another_run_still_uses(scenario):
     assert chunks_of(second).count() == 9
     assert services.runs_delete(Run.objects.filter(pk=second.pk)) == 1
     assert not FrameStream.objects.exists() and not StreamChunk.objects.exists()
+
+
+def test_a_join_reads_one_small_row_without_the_spec(scenario, django_assert_num_queries):
+    run = executed(scenario)
+    with django_assert_num_queries(1) as queries:
+        row = selectors.run_row_visible(run_id=run.id, user=None)
+    assert row["stored_seq_to"] == 2000 and row["stream_id"] == run.stream_id
+    assert '"spec"' not in queries.captured_queries[0]["sql"]
+    hidden = make_scenario(slug="hidden", visibility="draft")
+    draft_run, _ = services.run_create(scenario=hidden)
+    assert selectors.run_row_visible(run_id=draft_run.id, user=None) is None
+    assert selectors.run_row_visible(run_id="not-a-uuid", user=None) is None

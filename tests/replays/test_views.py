@@ -137,6 +137,22 @@ def test_it_shows_a_run_as_its_meta(client, scenario):
     assert client.get("/api/runs/00000000-0000-0000-0000-000000000000/").status_code == 404
 
 
+def test_it_serves_a_finished_runs_meta_from_memory_with_cache_headers(
+    client, scenario, django_assert_num_queries
+):
+    run, _ = services.run_create(scenario=scenario)
+    services.run_execute(run_id=str(run.id))
+    url = f"/api/runs/{run.id}/"
+    first = client.get(url)
+    assert first["Cache-Control"] == "public, max-age=3600" and first["ETag"]
+    with django_assert_num_queries(1):  # the small row; the meta itself is not rebuilt
+        again = client.get(url)
+    assert again.content == first.content and again.json()["status"] == "done"
+    assert again.json()["spec"]["slug"] == scenario.slug
+    unchanged = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+
 def test_it_serves_the_stored_chunks_overlapping_a_range(client, scenario):
     run, _ = services.run_create(scenario=scenario)
     services.run_execute(run_id=str(run.id))
