@@ -28,7 +28,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: prereqs $(VENV)/.installed node_modules/.installed ## Install dependencies, migrate, load the shipped scenarios
+# Hashed, gzip- and brotli-compressed static files for DEBUG=0 (WhiteNoise serves them).
+staticfiles/staticfiles.json: $(shell find static -type f) $(VENV)/.installed node_modules/.installed
+	STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput --clear -v 0
+
+setup: prereqs $(VENV)/.installed node_modules/.installed staticfiles/staticfiles.json ## Install dependencies, migrate, load the shipped scenarios, collect static files
 	@mkdir -p .state
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py load_library

@@ -39,7 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "outage_replay.staticstorage.StaticFiles",  # django.contrib.staticfiles
     "channels",
     "outage_replay.scenarios",
     "outage_replay.replays",
@@ -210,8 +210,21 @@ STATICFILES_DIRS = [
     ("vendor/dagre", _NODE / "dagre" / "dist"),
     ("vendor/uplot", _NODE / "uplot" / "dist"),
 ]
-# Serve straight from the finders in development; production runs collectstatic.
-WHITENOISE_USE_FINDERS = True
+# Development (DEBUG) serves straight from the finders. Without DEBUG, `collectstatic`
+# (`make setup` runs it) writes hashed, gzip- and brotli-compressed copies to STATIC_ROOT
+# and WhiteNoise serves those with long cache lifetimes (outage_replay/staticstorage.py).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or STATIC_ROOT)
+# STATIC_MANIFEST=1 forces the production storage (collectstatic in `make setup`).
+STATIC_MANIFEST = envbool("STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "outage_replay.staticstorage.StaticStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
