@@ -1,19 +1,25 @@
-"""200 WebSocket viewers of one run through one daphne: delivery latency and gaps.
+"""Viewers of the AWS run through daphne, with the real Celery worker: joins, live delivery.
 
-Three processes besides the stack, so the measuring side is not the bottleneck it
-measures: daphne serves; one client process holds the 200 viewers (one asyncio loop,
-frames read as raw bytes, only each message's header line parsed); this process plays
-the worker for the AWS run: it stores each chunk with the task's own service code
-(`_chunk_store`, committed) and announces it (`announce`, one group_send per chunk) at
-the pace the worker computes them, stamping the moment of the announcement. Latency =
-announcement → the viewer has the whole chunk message (both stamps on the system-wide
-monotonic clock). Gaps = frames a viewer never got (it checks
-`seq_from == last seq_to + 1`); it must end with every frame.
+For each N in VIEWERS (default 200, 1000, 2000; from DAPHNES_FROM = 2000 viewers on,
+two daphnes, each viewer on one of them in turn), on a fresh stack (Redis, the
+database, one Celery worker, daphne):
 
-Chunks go as the player asks for them, `?compress=deflate` binary messages (default);
-`COMPRESS=` measures plain JSON text chunks. All of it shares the machine's cores
-(2 here): daphne, Redis, the 200 clients and this script. The CPU seconds each process
-used during the wave are printed so the limit is visible.
+1. **Joins.** N viewers open `ws/runs/<id>/?compress=deflate` on a finished AWS run at
+   the same moment. Refused = the handshake failed or the socket closed before the run
+   was sent (daphne's 5 s handshake timeout shows up here); gaps = frames a viewer
+   never got. Daphne CPU over the wave / N is the cost of one join.
+2. **Live.** The worker is stopped, a run with a new seed (so a new frame stream must
+   be computed, nothing is shared) is queued, N viewers join it, then the worker is
+   started and computes it at its own pace. Delivery latency = the moment a viewer has
+   a chunk's whole message − the moment the worker announced it (a probe in this
+   process subscribed to the run's group; the worker announces right after the commit),
+   both on the system-wide monotonic clock.
+
+Daphne's RSS is sampled through each wave (peak) and after the viewers left (idle,
+10 s later). The viewers live in client processes (one per 500), one asyncio loop
+each, reading each message's header line only. Everything shares the machine's cores:
+the CPU seconds each process used are printed so the limit is visible. COMPRESS=
+measures plain JSON text chunks instead; DATABASE_URL runs it on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,22 +27,27 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+import uuid
 
 from _runs_stack import AWS, header, http_json, percentile, start
 
-VIEWERS = int(os.environ.get("VIEWERS", "200"))
-PACE_S = float(os.environ.get("PACE_S", "0.18"))  # ≈ the worker's time per AWS chunk
+VIEWERS = [int(n) for n in os.environ.get("VIEWERS", "200,1000,2000").split(",")]
+DAPHNES_FROM = int(os.environ.get("DAPHNES_FROM", "2000"))
 COMPRESS = os.environ.get("COMPRESS", "deflate")  # "" for plain JSON text chunks
-# PROFILE=out.txt: py-spy (installed by hand, not a requirement) samples daphne during
-# the wave and writes collapsed stacks there.
+# PROFILE=out.txt: py-spy (`pip install py-spy`; not a requirement) samples the first
+# daphne through the live wave and writes collapsed stacks there.
 PROFILE = os.environ.get("PROFILE", "")
+PER_CLIENT_PROCESS = 500
+IDLE_S = 10
 
 
-# -- the client process ----------------------------------------------------------------
+# -- the client processes -------------------------------------------------------------
 
 
 class Viewer:
@@ -44,52 +55,68 @@ class Viewer:
         self.received: list[tuple[int, float]] = []  # (chunk index, monotonic time)
         self.last_seq_to = -1
         self.gaps = 0
-        self.joined = asyncio.Event()  # set at the first status: it is in the group
+        self.error = ""
+        self.joined_at: float | None = None  # the first status: in the group, caught up
+        self.done = False
 
-    async def watch(self, url: str, origin: str) -> None:
+    async def watch(self, url: str, origin: str, joined: asyncio.Event) -> None:
         import websockets
 
-        async with websockets.connect(
-            url, origin=origin, max_size=2**24, open_timeout=60, ping_timeout=None, compression=None
-        ) as ws:
-            while True:
-                message = await ws.recv(decode=False)  # bytes, text or binary: no UTF-8 pass
-                now = time.monotonic()
-                head = header(message)
-                if head["type"] == "chunk":
-                    if head["seq_from"] != self.last_seq_to + 1:
-                        self.gaps += head["seq_from"] - self.last_seq_to - 1
-                    self.last_seq_to = max(self.last_seq_to, head["seq_to"])
-                    self.received.append((head["index"], now))
-                elif head["type"] == "status":
-                    self.joined.set()
-                    if head["status"] == "done":
-                        return
+        try:
+            async with websockets.connect(
+                url, origin=origin, max_size=2**24, open_timeout=60, ping_timeout=None,
+                compression=None, close_timeout=1,
+            ) as ws:  # fmt: skip
+                while True:
+                    message = await ws.recv(decode=False)
+                    now = time.monotonic()
+                    head = header(message)
+                    if head["type"] == "chunk":
+                        if head["seq_from"] > self.last_seq_to + 1:
+                            self.gaps += head["seq_from"] - self.last_seq_to - 1
+                        self.last_seq_to = max(self.last_seq_to, head["seq_to"])
+                        self.received.append((head["index"], now))
+                    elif head["type"] == "status":
+                        if self.joined_at is None:
+                            self.joined_at = now
+                            joined.set()
+                        if head["status"] in {"done", "failed", "cancelled"}:
+                            self.done = True
+                            return
+        except Exception as exc:  # noqa: BLE001 - refused, timed out, closed early: counted
+            self.error = f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            joined.set()
 
 
-async def clients_async(url: str, origin: str, count: int) -> None:
-    viewers = [Viewer() for _ in range(count)]
-    tasks = [asyncio.ensure_future(v.watch(url, origin)) for v in viewers]
-    joined = asyncio.gather(*(v.joined.wait() for v in viewers))
-    await asyncio.wait_for(asyncio.wait([joined, *tasks], return_when="FIRST_COMPLETED"), 120)
-    if not joined.done():  # a viewer failed before joining
-        await asyncio.gather(*tasks)
-        raise RuntimeError("a viewer ended before joining")
-    print("joined", flush=True)
-    cpu_before = time.process_time()
-    await asyncio.wait_for(asyncio.gather(*tasks), timeout=600)
-    cpu = time.process_time() - cpu_before
-    result = [
-        {"received": v.received, "last_seq_to": v.last_seq_to, "gaps": v.gaps} for v in viewers
+async def clients_async(urls: list[str], origin: str) -> None:
+    viewers = [Viewer() for _ in urls]
+    events = [asyncio.Event() for _ in urls]
+    started = time.monotonic()
+    cpu_start = time.process_time()
+    tasks = [
+        asyncio.ensure_future(v.watch(u, origin, e))
+        for v, u, e in zip(viewers, urls, events, strict=True)
     ]
-    print(json.dumps({"cpu_s": cpu, "viewers": result}), flush=True)
+    await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), 300)
+    print("joined", flush=True)
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=600)
+    result = {
+        "started": started,
+        "cpu_s": time.process_time() - cpu_start,
+        "viewers": [
+            {"received": v.received, "last_seq_to": v.last_seq_to, "gaps": v.gaps,
+             "error": v.error, "joined_at": v.joined_at, "done": v.done}
+            for v in viewers
+        ],
+    }  # fmt: skip
+    print(json.dumps(result), flush=True)
 
 
-# -- this process: the stack, the worker's part, the report ------------------------------
+# -- this process: stacks, waves, the report ------------------------------------------
 
 
 def setup_django() -> None:
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outage_replay.settings")
     import django
 
@@ -103,51 +130,111 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_bench(base: str, pids: dict[str, int]) -> None:
-    from outage_replay.replays import services
-    from outage_replay.replays.models import Run
-    from outage_replay.replays.notify import announce
-    from outage_replay.replays.wire import chunk_event
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
-    created = http_json(f"{base}/api/runs/", {"scenario": AWS, "fresh": True})
-    run = Run.objects.get(pk=created["id"])
-    chunks = precompute(run)
-    Run.objects.filter(pk=run.pk).update(status="running")
-    run.refresh_from_db()
-    url = base.replace("http", "ws", 1) + created["ws_url"]
-    if COMPRESS:
-        url += f"?compress={COMPRESS}"
-    argv = [sys.executable, os.path.abspath(__file__), "--clients", url, base, str(VIEWERS)]
-    clients = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    try:
-        if clients.stdout.readline().strip() != "joined":
-            raise RuntimeError("the client process failed before every viewer joined")
-        pids = {**pids, "bench": os.getpid()}
-        cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
-        spy = profile(pids["daphne"]) if PROFILE else None
-        sent_at: dict[int, float] = {}
-        started = time.monotonic()
-        for chunk in chunks:
-            services._chunk_store(run=run, chunk=chunk, chunk_digest="bench")
-            sent_at[chunk.index] = time.monotonic()
-            announce(run, chunk_event(chunk))
-            time.sleep(max(0.0, started + PACE_S * (chunk.index + 1) - time.monotonic()))
-        services._run_finish(run=run, frame_digest="bench", summary={})
-        out, _ = clients.communicate(timeout=600)
-        wall = time.monotonic() - started
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=60)
-        # The client process counts its own (it has exited; and without its start-up).
-        cpu = {n: cpu_s(pid) - cpu_before[n] for n, pid in pids.items() if n != "clients"}
-    finally:
-        if clients.poll() is None:
-            clients.kill()
-    if clients.returncode != 0:
-        raise RuntimeError(f"the client process exited with {clients.returncode}")
-    result = json.loads(out.splitlines()[-1])
-    cpu["clients"] = result["cpu_s"]
-    report(result["viewers"], chunks, sent_at, wall, cpu)
+
+class RssPeak(threading.Thread):
+    def __init__(self, pids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.pids, self.peak, self._halt = pids, dict.fromkeys(pids, 0.0), threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(0.2):
+            for pid in self.pids:
+                self.peak[pid] = max(self.peak[pid], rss_mb(pid))
+
+    def stop(self) -> dict[int, float]:
+        self._halt.set()
+        self.join()
+        return self.peak
+
+
+class Clients:
+    """The viewers, spread over client processes; `joined()` once all are in or failed."""
+
+    def __init__(self, urls: list[str], origin: str) -> None:
+        self.procs = []
+        for first in range(0, len(urls), PER_CLIENT_PROCESS):
+            argv = [sys.executable, os.path.abspath(__file__), "--clients", origin]
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            proc.stdin.write(json.dumps(urls[first : first + PER_CLIENT_PROCESS]))
+            proc.stdin.close()
+            self.procs.append(proc)
+
+    def joined(self) -> None:
+        for proc in self.procs:
+            if proc.stdout.readline().strip() != "joined":
+                raise RuntimeError("a client process failed before its viewers joined")
+
+    def results(self) -> tuple[list[dict], float]:
+        viewers, cpu = [], 0.0
+        for proc in self.procs:
+            out = proc.stdout.read()
+            if proc.wait(timeout=60) != 0:
+                raise RuntimeError(f"a client process exited with {proc.returncode}")
+            result = json.loads(out.splitlines()[-1])
+            viewers += result["viewers"]
+            cpu += result["cpu_s"]
+        return viewers, cpu
+
+
+def ws_urls(bases: list[str], ws_path: str, count: int) -> list[str]:
+    query = f"?compress={COMPRESS}" if COMPRESS else ""
+    return [bases[i % len(bases)].replace("http", "ws", 1) + ws_path + query for i in range(count)]
+
+
+def finished(base: str, created: dict) -> dict:
+    deadline = time.monotonic() + 300
+    while (run := http_json(f"{base}{created['api_url']}"))["status"] != "done":
+        assert run["status"] in {"queued", "running"} and time.monotonic() < deadline, run
+        time.sleep(0.3)
+    return run
+
+
+class Probe(threading.Thread):
+    """Subscribed to the run's group: when each chunk was announced (monotonic)."""
+
+    def __init__(self, group: str, redis_url: str) -> None:
+        super().__init__(daemon=True)
+        self.group, self.announced, self.ready = group, {}, threading.Event()
+        self.redis_url = redis_url  # this wave's stack (settings keep the first one's)
+
+    def run(self) -> None:
+        asyncio.run(self._listen())
+
+    async def _listen(self) -> None:
+        from channels_redis.pubsub import RedisPubSubChannelLayer
+        from django.conf import settings
+
+        config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+        layer = RedisPubSubChannelLayer(**{**config, "hosts": [self.redis_url]})
+        channel = await layer.new_channel()
+        await layer.group_add(self.group, channel)
+        self.ready.set()
+        while True:
+            message = await layer.receive(channel)
+            if message["type"] == "run.chunk":
+                self.announced[message["index"]] = time.monotonic()
+            elif message["type"] == "run.status" and message["status"] in {"done", "failed"}:
+                return
+
+
+def measure(stack, pids: dict[str, int], wave) -> tuple[object, dict[str, float], dict, float]:
+    """Run `wave()`, returning its result, CPU s per process, daphne peak RSS, wall s."""
+    daphnes = [pid for name, pid in pids.items() if name.startswith("daphne")]
+    peak = RssPeak(daphnes)
+    peak.start()
+    before = {name: cpu_s(pid) for name, pid in pids.items()}
+    started = time.monotonic()
+    result = wave()
+    wall = time.monotonic() - started
+    cpu = {name: cpu_s(pid) - before[name] for name, pid in pids.items() if _alive(pid)}
+    return result, cpu, peak.stop(), wall
 
 
 def profile(pid: int) -> subprocess.Popen:
@@ -156,42 +243,144 @@ def profile(pid: int) -> subprocess.Popen:
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def precompute(run) -> list:
-    from simulation import Simulation, parse_document
-
-    return list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
+def _alive(pid: int) -> bool:
+    return os.path.exists(f"/proc/{pid}")
 
 
-def report(viewers: list[dict], chunks: list, sent_at: dict[int, float], wall, cpu) -> None:
-    latencies = [(t - sent_at[i]) * 1000 for v in viewers for i, t in v["received"] if i in sent_at]
-    frames = chunks[-1].seq_to + 1
-    size_mb = sum(len(json.dumps(c.to_dict(), separators=(",", ":"))) for c in chunks) / 1e6
-    print(
-        f"{VIEWERS} viewers, one daphne, AWS run: {len(chunks)} chunks, {frames} frames, "
-        f"~{size_mb:.0f} MB of JSON per viewer, one chunk every {PACE_S * 1000:.0f} ms, "
-        f"chunks {'as ' + COMPRESS + ' binary' if COMPRESS else 'as JSON text'}"
-    )
-    print(f"  delivery latency p50 {percentile(latencies, 50):8.1f} ms")
-    print(f"  delivery latency p99 {percentile(latencies, 99):8.1f} ms   (target < 250 ms)")
-    print(f"  max {max(latencies):8.1f} ms over {len(latencies)} deliveries")
-    incomplete = sum(1 for v in viewers if v["last_seq_to"] != frames - 1)
-    print(f"  gaps {sum(v['gaps'] for v in viewers)} frames; viewers missing the end: {incomplete}")
+def bench(count: int) -> None:
+    daphnes = 2 if count >= DAPHNES_FROM else 1
+    stack, base = start(concurrency=1)
+    bases = [base]
+    try:
+        from outage_replay.devstack import free_port
+
+        for _ in range(daphnes - 1):
+            port = free_port()
+            stack.start_daphne(port)
+            bases.append(f"http://127.0.0.1:{port}")
+        setup_django()
+        from outage_replay.replays.models import Run
+
+        def pids() -> dict[str, int]:
+            out, n = {}, 0
+            for name, proc in stack.children:
+                n += name == "daphne"
+                out[f"daphne{n}" if name == "daphne" else name] = proc.pid
+            return out
+
+        daphne_pids = [pid for name, pid in pids().items() if name.startswith("daphne")]
+        rss_start = [rss_mb(pid) for pid in daphne_pids]
+        done = finished(base, http_json(f"{base}/api/runs/", {"scenario": AWS, "fresh": True}))
+        frames = done["frames_total"]
+
+        # 1. joins on the finished run
+        def join_wave() -> tuple[list[dict], float]:
+            clients = Clients(ws_urls(bases, done["ws_url"], count), base)
+            clients.joined()
+            return clients.results()
+
+        (viewers, client_cpu), cpu, peak, wall = measure(stack, pids(), join_wave)
+        report_joins(count, daphnes, frames, viewers, cpu, client_cpu, wall)
+
+        # 2. live: queued while the worker is stopped, joined, then computed
+        stack.stop("worker")
+        seed = random.Random(count).randrange(10**6)
+        created = http_json(f"{base}/api/runs/", {"scenario": AWS, "seed": seed, "fresh": True})
+        probe = Probe(Run.group_for(uuid.UUID(created["id"])), stack.env["REDIS_URL"])
+        probe.start()
+        probe.ready.wait(10)
+
+        def live_wave() -> tuple[list[dict], float]:
+            clients = Clients(ws_urls(bases, created["ws_url"], count), base)
+            clients.joined()
+            spy = profile(daphne_pids[0]) if PROFILE else None
+            stack.start_worker(concurrency=1)
+            try:
+                return clients.results()
+            finally:
+                if spy is not None:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=60)
+
+        (viewers, client_cpu), cpu, live_peak, wall = measure(stack, pids(), live_wave)
+        probe.join(30)
+        report_live(count, frames, viewers, probe.announced, cpu, client_cpu, wall)
+        time.sleep(IDLE_S)
+        idle = [rss_mb(pid) for pid in daphne_pids]
+        for i, pid in enumerate(daphne_pids):
+            print(
+                f"  daphne{i + 1} RSS: start {rss_start[i]:.0f} MB, peak during the joins "
+                f"{peak[pid]:.0f} MB, during the live wave {live_peak[pid]:.0f} MB, "
+                f"idle {IDLE_S} s after {idle[i]:.0f} MB"
+            )
+    finally:
+        stack.stop()
+
+
+def _cpu_line(cpu: dict[str, float], client_cpu: float, wall: float) -> str:
     used = ", ".join(f"{name} {s:.1f}" for name, s in cpu.items())
-    print(f"  CPU s over the {wall:.1f} s wave: {used} (2 cores = {2 * wall:.1f})")
+    cores = f"2 cores: {2 * wall:.1f}"
+    return f"  CPU s over the {wall:.1f} s wave: {used}, clients {client_cpu:.1f} ({cores})"
+
+
+def _counts(viewers: list[dict], frames: int) -> tuple[list[dict], int, int]:
+    refused = [v for v in viewers if v["joined_at"] is None]
+    incomplete = sum(1 for v in viewers if v["joined_at"] and v["last_seq_to"] != frames - 1)
+    return refused, incomplete, sum(v["gaps"] for v in viewers)
+
+
+def report_joins(count, daphnes, frames, viewers, cpu, client_cpu, wall) -> None:  # noqa: PLR0917
+    refused, incomplete, gaps = _counts(viewers, frames)
+    errors = sorted({v["error"] for v in refused})[:3]
+    joined = [v["joined_at"] for v in viewers if v["joined_at"] is not None]
+    daphne_cpu = sum(s for name, s in cpu.items() if name.startswith("daphne"))
+    kind = f"as {COMPRESS} binary" if COMPRESS else "as JSON text"
+    print(f"{count} viewers join a finished AWS run ({frames} frames) at once, {daphnes} daphne(s)")
+    print(f"  chunks {kind}; refused {len(refused)} {errors or ''}")
+    print(f"  gaps {gaps} frames; viewers missing the end {incomplete}")
+    if joined:
+        print(
+            f"  the last viewer had the whole run {max(joined) - min(joined):.1f} s after the first"
+        )
+    per_join = daphne_cpu / count * 1000
+    print(
+        f"  daphne CPU {daphne_cpu:.1f} s = {per_join:.1f} ms per join (the whole run sent to each)"
+    )
+    print(_cpu_line(cpu, client_cpu, wall))
+
+
+def report_live(count, frames, viewers, announced, cpu, client_cpu, wall) -> None:  # noqa: PLR0917
+    latencies = [
+        (t - announced[i]) * 1000
+        for v in viewers
+        for i, t in v["received"]
+        if i in announced and v["joined_at"] is not None and v["joined_at"] < announced[i]
+    ]
+    refused, incomplete, gaps = _counts(viewers, frames)
+    span = max(announced.values()) - min(announced.values()) if announced else 0
+    print(f"{count} viewers of a live AWS run computed by the real worker")
+    print(f"  {len(announced)} chunks announced over {span:.1f} s")
+    if latencies:
+        print(f"  delivery latency p50 {percentile(latencies, 50):8.1f} ms")
+        print(f"  delivery latency p99 {percentile(latencies, 99):8.1f} ms")
+        print(f"  max {max(latencies):.1f} ms over {len(latencies)} deliveries")
+    print(f"  refused {len(refused)}; gaps {gaps} frames; viewers missing the end {incomplete}")
+    print(_cpu_line(cpu, client_cpu, wall))
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--clients"]:
-        url, origin, count = sys.argv[2], sys.argv[3], int(sys.argv[4])
-        asyncio.run(clients_async(url, origin, count))
+        urls = json.loads(sys.stdin.read())
+        asyncio.run(clients_async(urls, sys.argv[2]))
         return
-    stack, base = start(worker=False)
-    try:
-        pids = {name: proc.pid for name, proc in stack.children if name in ("daphne", "redis")}
-        setup_django()
-        run_bench(base, pids)
-    finally:
-        stack.stop()
+    print(f"load average before: {_load()}")
+    for count in VIEWERS:
+        bench(count)
+        print(f"load average after: {_load()}", flush=True)
 
 
 if __name__ == "__main__":
