@@ -1,7 +1,8 @@
 """Shared by the runs benchmarks: a private stack (Redis, SQLite, daphne, a worker).
 
 Started from scratch in a temporary folder (or on DATABASE_URL if set): migrate, load
-the shipped scenario library, start a Celery worker and one daphne. The benchmark then
+the shipped scenario library, start a Celery worker and one daphne. BENCH_DEBUG=0 runs
+it without DEBUG, static files served from `make setup`'s collectstatic. The benchmark then
 talks to it over HTTP and WebSockets like a browser would. Rate limits are lifted
 (a benchmark is one client starting many runs).
 """
@@ -32,6 +33,15 @@ def start(*, worker: bool = True, concurrency: int = 2) -> tuple[Stack, str]:
     stack.start_redis()
     stack.env.setdefault("DATABASE_URL", f"sqlite:///{state / 'bench.sqlite3'}")
     stack.env.update({"DEBUG": "1", "RUN_CREATE_BURST": "100000", "RUN_CREATE_PER_MIN": "100000"})
+    if os.environ.get("BENCH_DEBUG") == "0":  # as in production: collected, compressed static
+        stack.env.update(
+            {
+                "DEBUG": "0",
+                "SECRET_KEY": "bench-only-" + "x" * 60,
+                "SECURE_SSL_REDIRECT": "0",
+                "SECURE_HSTS_SECONDS": "0",
+            }
+        )
     os.environ.update(stack.env)
     manage = [sys.executable, "manage.py"]
     for argv in ([*manage, "migrate", "--noinput", "-v", "0"], [*manage, "load_library"]):

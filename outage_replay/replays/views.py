@@ -193,7 +193,8 @@ def api_run(request: HttpRequest, run_id: Any) -> HttpResponse:
         cache_control = f"{'public' if public else 'private'}, max-age={META_MAX_AGE_S}"
     else:
         cache_control = "no-cache"
-    if request.headers.get("If-None-Match") == meta.etag:
+    # (GZipMiddleware marks the ETag weak when it compresses the answer.)
+    if request.headers.get("If-None-Match", "").removeprefix("W/") == meta.etag:
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(meta.text, content_type="application/json")

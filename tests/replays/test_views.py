@@ -151,6 +151,10 @@ def test_it_serves_a_finished_runs_meta_from_memory_with_cache_headers(
     assert again.json()["spec"]["slug"] == scenario.slug
     unchanged = client.get(url, headers={"If-None-Match": first["ETag"]})
     assert unchanged.status_code == 304 and unchanged.content == b""
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped["Content-Encoding"] == "gzip" and zipped["ETag"] == f"W/{first['ETag']}"
+    weak = client.get(url, headers={"If-None-Match": zipped["ETag"]})
+    assert weak.status_code == 304
 
 
 def test_it_serves_the_stored_chunks_overlapping_a_range(client, scenario):
