@@ -224,6 +224,18 @@ class Probe(threading.Thread):
                 return
 
 
+def settle(pids: list[int], timeout_s: float = 90) -> float:
+    """Wait until the daphnes are idle (< 3 % of a core for a second): the previous
+    wave's thousand disconnects unsubscribe one by one and would delay new joins."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        before = sum(cpu_s(pid) for pid in pids)
+        time.sleep(1)
+        if sum(cpu_s(pid) for pid in pids) - before < 0.03:
+            break
+    return time.monotonic() - started
+
+
 def measure(stack, pids: dict[str, int], wave) -> tuple[object, dict[str, float], dict, float]:
     """Run `wave()`, returning its result, CPU s per process, daphne peak RSS, wall s."""
     daphnes = [pid for name, pid in pids.items() if name.startswith("daphne")]
@@ -283,6 +295,7 @@ def bench(count: int) -> None:
         report_joins(count, daphnes, frames, viewers, cpu, client_cpu, wall)
 
         # 2. live: queued while the worker is stopped, joined, then computed
+        print(f"  (daphne idle again {settle(daphne_pids):.0f} s after the join wave)")
         stack.stop("worker")
         seed = random.Random(count).randrange(10**6)
         created = http_json(f"{base}/api/runs/", {"scenario": AWS, "seed": seed, "fresh": True})
