@@ -47,7 +47,7 @@ def main() -> None:
         samples = asyncio.run(seek_ms(base, run))
         print(f"seek over WebSocket, AWS run ({run['frames_total']} frames), {SEEKS} random seeks")
         print(f"  p50 {percentile(samples, 50):6.1f} ms")
-        print(f"  p95 {percentile(samples, 95):6.1f} ms   (target < 100 ms)")
+        print(f"  p95 {percentile(samples, 95):6.1f} ms   (target < 25 ms)")
         print(f"  max {max(samples):6.1f} ms")
     finally:
         stack.stop()
