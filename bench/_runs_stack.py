@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -65,6 +66,15 @@ def http_json(url: str, data: dict[str, Any] | None = None) -> Any:
     request.add_header("Content-Type", "application/json")
     with _OPENER.open(request, timeout=30) as response:
         return json.loads(response.read())
+
+
+def finished(base: str, created: dict[str, Any], timeout_s: float = 300) -> dict[str, Any]:
+    """Wait until the run `POST /api/runs/` answered with is done; its meta."""
+    deadline = time.monotonic() + timeout_s
+    while (run := http_json(f"{base}{created['api_url']}"))["status"] != "done":
+        assert run["status"] in {"queued", "running"} and time.monotonic() < deadline, run
+        time.sleep(0.3)
+    return run
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -13,7 +13,7 @@ import random
 import time
 
 import websockets
-from _runs_stack import AWS, http_json, percentile, start
+from _runs_stack import AWS, finished, http_json, percentile, start
 
 SEEKS = 200
 
@@ -40,10 +40,7 @@ def main() -> None:
     stack, base = start(concurrency=1)
     try:
         created = http_json(f"{base}/api/runs/", {"scenario": AWS})
-        deadline = time.monotonic() + 300
-        while (run := http_json(f"{base}{created['api_url']}"))["status"] != "done":
-            assert run["status"] in {"queued", "running"} and time.monotonic() < deadline, run
-            time.sleep(0.5)
+        run = finished(base, created)
         samples = asyncio.run(seek_ms(base, run))
         print(f"seek over WebSocket, AWS run ({run['frames_total']} frames), {SEEKS} random seeks")
         print(f"  p50 {percentile(samples, 50):6.1f} ms")

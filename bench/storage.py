@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 
-from _runs_stack import AWS, http_json, start
+from _runs_stack import AWS, finished, http_json, start
 
 
 def stored_bytes() -> int:
@@ -31,14 +31,6 @@ def stored_bytes() -> int:
             "WHERE c.relkind = 'r' AND c.relname LIKE 'replays_%%'"
         )
         return int(cursor.fetchone()[0])
-
-
-def finished(base: str, created: dict) -> dict:
-    deadline = time.monotonic() + 300
-    while (run := http_json(f"{base}{created['api_url']}"))["status"] != "done":
-        assert run["status"] in {"queued", "running"} and time.monotonic() < deadline, run
-        time.sleep(0.3)
-    return run
 
 
 def main() -> None:

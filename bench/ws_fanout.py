@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 
-from _runs_stack import AWS, header, http_json, percentile, start
+from _runs_stack import AWS, finished, header, http_json, percentile, start
 
 VIEWERS = [int(n) for n in os.environ.get("VIEWERS", "200,1000,2000").split(",")]
 DAPHNES_FROM = int(os.environ.get("DAPHNES_FROM", "2000"))
@@ -183,17 +183,9 @@ class Clients:
         return viewers, cpu
 
 
-def ws_urls(bases: list[str], ws_path: str, count: int) -> list[str]:
-    query = f"?compress={COMPRESS}" if COMPRESS else ""
+def ws_urls(bases: list[str], ws_path: str, count: int, after_seq: int = -1) -> list[str]:
+    query = f"?after_seq={after_seq}" + (f"&compress={COMPRESS}" if COMPRESS else "")
     return [bases[i % len(bases)].replace("http", "ws", 1) + ws_path + query for i in range(count)]
-
-
-def finished(base: str, created: dict) -> dict:
-    deadline = time.monotonic() + 300
-    while (run := http_json(f"{base}{created['api_url']}"))["status"] != "done":
-        assert run["status"] in {"queued", "running"} and time.monotonic() < deadline, run
-        time.sleep(0.3)
-    return run
 
 
 class Probe(threading.Thread):
@@ -259,7 +251,7 @@ def _alive(pid: int) -> bool:
     return os.path.exists(f"/proc/{pid}")
 
 
-def bench(count: int) -> None:
+def bench(count: int) -> None:  # noqa: PLR0915 - one wave after another, in order
     daphnes = 2 if count >= DAPHNES_FROM else 1
     stack, base = start(concurrency=1)
     bases = [base]
@@ -293,6 +285,22 @@ def bench(count: int) -> None:
 
         (viewers, client_cpu), cpu, peak, wall = measure(stack, pids(), join_wave)
         report_joins(count, daphnes, frames, viewers, cpu, client_cpu, wall)
+
+        # 1b. the join alone: viewers that already hold every frame (?after_seq=last)
+        settle(daphne_pids)
+
+        def bare_wave() -> tuple[list[dict], float]:
+            clients = Clients(ws_urls(bases, done["ws_url"], count, frames - 1), base)
+            clients.joined()
+            return clients.results()
+
+        (viewers, _), cpu, _, _ = measure(stack, pids(), bare_wave)
+        refused = sum(1 for v in viewers if v["joined_at"] is None)
+        daphne_cpu = sum(s for name, s in cpu.items() if name.startswith("daphne"))
+        print(
+            f"  the join alone (?after_seq={frames - 1}: meta, status, no chunk): daphne CPU "
+            f"{daphne_cpu / count * 1000:.2f} ms per join, refused {refused}"
+        )
 
         # 2. live: queued while the worker is stopped, joined, then computed
         print(f"  (daphne idle again {settle(daphne_pids):.0f} s after the join wave)")
