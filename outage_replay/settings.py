@@ -141,6 +141,8 @@ RUN_LEASE_S = envint("RUN_LEASE_S", 10, minimum=2)
 RUN_REAP_EVERY_S = envint("RUN_REAP_EVERY_S", 5, minimum=1)
 RUN_QUEUED_GRACE_S = envint("RUN_QUEUED_GRACE_S", 60, minimum=5)
 RUN_QUEUED_GIVE_UP_S = envint("RUN_QUEUED_GIVE_UP_S", 3600, minimum=60)
+# Past this many MB of stored frames, new anonymous runs are refused with a 503.
+RUN_STORAGE_CAP_MB = envint("RUN_STORAGE_CAP_MB", 2048, minimum=1)
 # Creating runs, per client: a bucket of RUN_CREATE_BURST, refilled RUN_CREATE_PER_MIN a minute.
 RUN_CREATE_BURST = envint("RUN_CREATE_BURST", 20, minimum=1)
 RUN_CREATE_PER_MIN = envint("RUN_CREATE_PER_MIN", 10, minimum=1)

@@ -229,3 +229,20 @@ def run_meta_for_player(
     """The run meta for the player page, or None when the run is unknown or hidden."""
     run = run_get_visible(run_id=run_id, user=user, key=key)
     return run_meta(run=run) if run is not None else None
+
+
+def stored_bytes() -> int:
+    """Bytes of stored frames (compressed chunk bodies), cached for 30 s in the shared
+    cache so a burst of new runs costs one sum, not one each."""
+    from django.core.cache import cache
+    from django.db.models import Sum
+    from django.db.models.functions import Length
+
+    from .models import StreamChunk
+
+    cached = cache.get("replays:stored-bytes")
+    if cached is not None:
+        return int(cached)
+    total = StreamChunk.objects.aggregate(total=Sum(Length("body")))["total"] or 0
+    cache.set("replays:stored-bytes", total, timeout=30)
+    return int(total)

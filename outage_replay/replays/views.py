@@ -130,8 +130,26 @@ def _start(request: HttpRequest, args: dict[str, Any]) -> tuple[Run, bool] | Non
         fresh=args["fresh"],
         public=not request.user.is_staff,
         owner_key=lambda: _owner_key(request),
-        before_create=lambda: _charge(request),
+        before_create=lambda: _before_create(request),
     )
+
+
+class StorageFull(Exception):
+    pass
+
+
+def _before_create(request: HttpRequest) -> None:
+    """A run is about to be created: charge the client; refuse anonymous runs once the
+    stored frames pass RUN_STORAGE_CAP_MB (staff may still run)."""
+    _charge(request)
+    if not request.user.is_staff and selectors.stored_bytes() > settings.RUN_STORAGE_CAP_MB * 2**20:
+        raise StorageFull
+
+
+STORAGE_FULL = (
+    "Storage for replays is full, so new runs are refused for now; existing replays "
+    "still play. Please try again later."
+)
 
 
 def _created_body(run: Run) -> dict[str, Any]:
@@ -151,6 +169,10 @@ def api_runs(request: HttpRequest) -> JsonResponse:
             status = 413 if isinstance(exc, BodyTooLarge) else 400
             errors = exc.errors or [[exc.field, exc.message]]
             return _error(status, exc.field, exc.message, errors=errors)
+    except StorageFull:
+        response = _error(503, None, STORAGE_FULL)
+        response["Retry-After"] = "3600"
+        return response
     except RateLimited as exc:
         response = _error(
             429,
@@ -271,6 +293,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         started = _start(request, args)
     except RunRequestError as exc:
         return HttpResponse(f"This scenario cannot be replayed: {exc}", status=400)
+    except StorageFull:
+        return HttpResponse(STORAGE_FULL, status=503, headers={"Retry-After": "3600"})
     except RateLimited as exc:
         response = HttpResponse(
             f"Too many new runs from here; try again in {exc.retry_after_s} s.", status=429

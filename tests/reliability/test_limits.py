@@ -83,3 +83,21 @@ def test_refused_requests_are_charged_and_make_no_session(settings):
     for _ in range(20):  # reading runs and pages never makes a session either
         Client().get(f"/s/{slug}/")
     assert Session.objects.count() == sessions
+
+
+def test_past_the_storage_cap_new_anonymous_runs_get_a_clear_503(settings, admin_client):
+    from outage_replay.replays import selectors
+    from outage_replay.replays.services import run_create
+
+    slug = make_scenario().slug
+    settings.RUN_STORAGE_CAP_MB = 1
+    run, _ = run_create(scenario=make_scenario(slug="stored"), fresh=True)
+    from outage_replay.replays.services import run_execute
+
+    run_execute(run_id=str(run.id))
+    assert selectors.stored_bytes() > 0
+    cache.set("replays:stored-bytes", 2 * 2**20)  # as if 2 MB were stored
+    refused = post(Client(), {"scenario": slug, "fresh": True})
+    assert refused.status_code == 503 and "Storage for replays is full" in refused.json()["error"]
+    assert post(Client(), {"scenario": "stored"}).status_code == 200  # an existing run: fine
+    assert post(admin_client, {"scenario": slug, "fresh": True}).status_code == 201  # staff
