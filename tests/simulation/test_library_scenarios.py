@@ -191,7 +191,7 @@ def test_it_has_no_outage_when_validation_rejects_the_bad_push(slug: str) -> Non
 
 
 def test_it_recovers_cloudflare_2019_sooner_when_the_kill_comes_sooner() -> None:
-    sooner = run(CLOUDFLARE_2019, (("interventions.global-kill.when.for_s", 300),))
+    sooner = run(CLOUDFLARE_2019, (("interventions.global-kill.when.respond_s", 0),))
     assert sim_s(sooner, "traffic-back") < sim_s(run(CLOUDFLARE_2019), "traffic-back") - 1000
 
 
@@ -211,7 +211,7 @@ def test_it_needs_manual_repair_for_crowdstrike_hosts_in_boot_loops() -> None:
     fetched = run(CROWDSTRIKE, (("mechanisms.channel-files.params.crashed_pickup", 1.0),))
     assert sim_s(fetched, "stuck") is None
     assert sim_s(fetched, "97-percent") < sim_s(base, "97-percent") - 3 * 86400
-    later = run(CROWDSTRIKE, (("interventions.revert.when.for_s", 3 * 3600),))
+    later = run(CROWDSTRIKE, (("interventions.revert.when.respond_s", 3 * 3600),))
     assert (
         base.frames[-1]["metrics"]["channel-files"]["stuck"]
         < (later.frames[-1]["metrics"]["channel-files"]["stuck"])

@@ -27,7 +27,7 @@ def test_it_names_no_absolute_time_in_a_shipped_scenario() -> None:
     for doc in [aws_doc()] + [doc_of(slug) for slug in SLUGS]:
         for item in doc["interventions"]:
             assert "at_s" not in item and item["when"], (doc["slug"], item["id"])
-    for doc in [aws_doc()] + [doc_of(slug) for slug in SLUGS[:3]]:  # S3, Facebook, Fastly
+    for doc in [aws_doc()] + [doc_of(slug) for slug in SLUGS]:
         assert all("alarm" in item["when"] for item in doc["interventions"]), doc["slug"]
 
 
