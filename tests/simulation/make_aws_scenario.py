@@ -60,6 +60,13 @@ SERVICES = [
         "modelling split: AWS says only that 'some internal services' were helped.",
     ),
     svc(
+        "dynamodb-global-tables",
+        "DynamoDB global tables (replication)",
+        "Data",
+        "Replication between us-east-1 and other Regions' replicas; it falls behind while "
+        "the regional endpoint is unreachable and catches up after.",
+    ),
+    svc(
         "ec2-dwfm",
         "EC2 DropletWorkflow Manager",
         "Compute",
@@ -254,6 +261,8 @@ SLOW_TICK_S = 30
 SERVICE_LB_FAILOVER_RATE = 0.000006
 SERVICE_LB_RATE_TEXT = "at 0.3% of the NLB fleet's rate"
 LAMBDA_RELAX_S = 9600
+GLOBAL_TABLES_DRAIN_PER_S = 46
+DDB_DOWN = {"service": "dynamodb", "status": "down"}
 ECS_DRAIN_PER_S = 20
 
 MECHANISMS = [
@@ -518,6 +527,25 @@ MECHANISMS = [
         "expire after 1 h of DynamoDB outage; one cluster-unit per second queued; drained at "
         "0.42/s once EC2 is healthy.",
     ),
+    mech(
+        "ddb-global-tables",
+        "stuck_until_operator",
+        ["dynamodb-global-tables"],
+        {
+            "trigger": DDB_DOWN,
+            "release_when": {"service": "dynamodb", "status": ["recovering", "healthy"]},
+            "stuck_status": "degraded",
+            "stuck_error_rate": 0.1,
+            "backlog_per_s": 1,
+            "drain_per_s": GLOBAL_TABLES_DRAIN_PER_S,
+            "label": "Global-table replication",
+            "tick_s": SLOW_TICK_S,
+        },
+        "Known (AWS): global-table replicas in other Regions lagged and had caught up by "
+        "02:32 [S×3]. OURS: changes to replicate pile up at one unit per second while "
+        "DynamoDB is down and are sent once its endpoint resolves again, at "
+        f"{GLOBAL_TABLES_DRAIN_PER_S} units/s (fitted to 02:32).",
+    ),
 ]
 
 FAULTS = [
@@ -583,7 +611,6 @@ NLB_DETECT_S = 4560  # FITTED: AWS's monitoring detected the NLB failures at 06:
 NLB_RESPONSE_S = 9840  # FITTED to 09:36.
 EC2_RELAX_S = 2880  # FITTED to 11:23.
 NLB_ENABLE_S = 1020  # FITTED to 14:09.
-DDB_DOWN = {"service": "dynamodb", "status": "down"}
 COLLAPSED = {"metric": "dwfm.collapsed", "op": "==", "value": True}
 INTERVENTIONS = [
     iv(
@@ -869,6 +896,7 @@ FITTED = {
     "nlb-failover-on",  # NLB_ENABLE_S
     "ecs-recovered",  # ECS_DRAIN_PER_S
     "redshift-restored",  # drain_per_s of redshift-hosts
+    "global-tables",  # GLOBAL_TABLES_DRAIN_PER_S
 }
 MILESTONES = [
     ms(
@@ -1054,9 +1082,9 @@ MILESTONES = [
         "global-tables",
         "02:32",
         "Global-table replicas caught up",
-        "dynamodb",
-        "reference",
-        None,
+        "dynamodb-global-tables",
+        "emergent",
+        {"event": "stuck.drained", "actor": "ddb-global-tables"},
         "S×3",
     ),
     ms(
