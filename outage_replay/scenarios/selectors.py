@@ -15,6 +15,8 @@ def scenario_get_visible(*, slug: str, user: Any, key: str | None = None) -> Sce
 
     Public: everyone. Unlisted: the secret key, or staff. Draft: staff only.
     """
+    if not isinstance(slug, str) or "\x00" in slug:
+        return None  # no slug holds a NUL (PostgreSQL refuses to even compare one)
     scenario = Scenario.objects.filter(slug=slug).first()
     if scenario is None:
         return None
