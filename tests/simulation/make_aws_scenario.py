@@ -1422,6 +1422,13 @@ def what_if(mechanisms: list[dict]) -> dict:
             f"{hosts * 2} DWFM workers instead of {hosts} (our parameter, not AWS's figure).",
             {"mechanisms.dwfm.params.hosts": hosts * 2},
         ),
+        (
+            "operators-twice-as-slow",
+            "Operators twice as slow",
+            "Every alarm must hold twice as long before the engineers act on it "
+            "(each detection time doubled; response times unchanged).",
+            {"operators.detection_scale": 2},
+        ),
     ]
     return {
         "knobs": [{"mechanism": m, "param": p} for m, p in knobs],

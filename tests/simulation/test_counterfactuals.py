@@ -152,7 +152,10 @@ def test_it_never_collapses_with_six_times_the_dwfm_hosts() -> None:
 
 def test_it_recovers_everything_later_with_slower_operators() -> None:
     base = timed(run_aws())
-    slow = timed(run_aws((("operators.detection_scale", 2),)))
+    # The AWS scenario's preset "Operators twice as slow": every detection time doubled.
+    preset = next(p for p in aws_doc()["presets"] if p["id"] == "operators-twice-as-slow")
+    assert preset["variant"] == {"operators.detection_scale": 2}
+    slow = timed(run_aws(tuple(preset["variant"].items())))
     diagnosis = base["diagnosis"]
     assert diagnosis is not None
     for mid in RECOVERIES:

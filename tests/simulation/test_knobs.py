@@ -102,3 +102,25 @@ def test_a_public_variant_is_normalised():
         spec, {"mechanisms.queue.params.service_rate_per_s": 3, "interventions.more.enabled": True}
     )
     assert out == {"mechanisms.queue.params.service_rate_per_s": 3.0}
+
+
+def test_a_public_variant_may_scale_the_operators_within_bounds():
+    spec = parse_document(doc())
+    assert public_variant(spec, {"operators.detection_scale": 2}) == {
+        "operators.detection_scale": 2.0
+    }
+    with pytest.raises(ScenarioError) as refused:
+        public_variant(spec, {"operators.detection_scale": 50, "operators.response_scale": 0})
+    assert [p for p, _ in refused.value.errors] == [
+        "variant.operators.detection_scale",
+        "variant.operators.response_scale",
+    ]
+
+
+def test_the_aws_presets_include_operators_twice_as_slow_and_all_validate():
+    from tests.simulation.conftest import aws_doc
+
+    spec = parse_document(aws_doc())  # every preset applied and validated whole
+    slow = next(p for p in spec.presets if p.id == "operators-twice-as-slow")
+    assert slow.name == "Operators twice as slow"
+    assert public_variant(spec, slow.variant) == {"operators.detection_scale": 2.0}
