@@ -189,7 +189,11 @@ def _value(  # noqa: PLR0911, PLR0912
         return _text(path, f, value, errors)
     if kind == "int":
         hi = known.duration_s if f.until_end else f.max
-        return _int(path, value, errors, f.min, hi)
+        before = len(errors)
+        number = _int(path, value, errors, f.min, hi)
+        if f.time and len(errors) > before and errors[-1][1][:9] in ("must be ≥", "must be ≤"):
+            errors[-1] = (path, errors[-1][1] + _time_words(errors[-1][1], f.until_end))
+        return number
     if kind == "bool":
         if not isinstance(value, bool):
             errors.append((path, "must be true or false"))
@@ -228,6 +232,30 @@ def _value(  # noqa: PLR0911, PLR0912
             return {}
         return value
     raise ValueError(f"no check for field kind {kind!r}")
+
+
+def _span(seconds: int) -> str:
+    """A length of time in words: 14 days, 2 h, 30 min, 45 s."""
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if unit == 'day' and n != 1 else ''}"
+    return f"{seconds} s"
+
+
+def _time_words(message: str, until_end: bool) -> str:
+    """Say what a bound on seconds-from-start means, after the raw number."""
+    bound = int(message.rsplit(" ", 1)[-1])
+    if message.startswith("must be ≥"):
+        return (
+            " (not before the start)"
+            if bound == 0
+            else f" (at most {_span(bound)} before the start)"
+        )
+    if until_end:
+        return f" (the end of the scenario, {_span(bound)} after the start)"
+    return f" (at most {_span(bound)} after the start)"
 
 
 def _known_zone(name: str) -> bool:

@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from simulation.spec import table
+
 from . import admin_views
 from .admin_forms import (
     AuthoringContext,
@@ -24,7 +26,8 @@ from .admin_forms import (
     inline_fields,
     part_form,
 )
-from .model_fields import PART_KEYS
+from .mechanism_docs import authoring_catalog
+from .model_fields import PART_KEYS, column
 from .models import PART_MODELS, Scenario
 from .services import scenario_bump_version, scenario_duplicate, scenario_export
 from .validation import validate_document
@@ -52,18 +55,36 @@ class PartInline(admin.TabularInline):
         return type(formset.__name__, (formset,), attrs)
 
 
+class StackedPartInline(PartInline):
+    template = "admin/edit_inline/stacked.html"
+
+
+# Parts with few, short fields are tables; the others are stacked (short fields on one
+# line, then each wide field on its own), so the page fits a 1,400 px window.
+TABULAR = ("services", "dependencies", "knobs")
+WIDE_KINDS = ("params", "condition", "object", "text", "refs")
+
+
+def stacked_fields(part: str) -> tuple[Any, ...]:
+    fields = table(part)
+    short = tuple(column(f) for f in fields if f.kind not in WIDE_KINDS)
+    return (short, *(column(f) for f in fields if f.kind in WIDE_KINDS))
+
+
 def part_inline(part: str) -> type[PartInline]:
-    """The tabular inline of one part, its columns from the part's field table."""
+    """The inline of one part, its fields from the part's field table."""
     model = PART_MODELS[part]
+    tabular = part in TABULAR
     attrs = {
         "model": model,
         "form": part_form(part),
-        "fields": inline_fields(part),
+        "fields": inline_fields(part) if tabular else stacked_fields(part),
         "extra": 1 if part == "services" else 0,
     }
     if part in INLINE_TITLES:
         attrs["verbose_name_plural"] = INLINE_TITLES[part]
-    return type(f"{model.__name__}Inline", (PartInline,), attrs)
+    base = PartInline if tabular else StackedPartInline
+    return type(f"{model.__name__}Inline", (base,), attrs)
 
 
 # Admin-only wording, where the list's name alone does not say what it is for.
@@ -105,6 +126,14 @@ class ScenarioAdmin(admin.ModelAdmin):
     inlines = INLINES
     actions = ("duplicate", "export_json", "validate_and_preview", "open_replay")
     save_on_top = True
+
+    class Media:
+        js = ("js/admin/authoring.js",)
+        css = {"all": ("css/scenario-admin.css",)}  # noqa: RUF012
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
+        context["sc_catalog"] = authoring_catalog()
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(n_services=Count("services", distinct=True))

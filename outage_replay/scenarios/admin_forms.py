@@ -22,10 +22,10 @@ from django.forms.models import BaseInlineFormSet
 
 from simulation import MECHANISM_TYPES, ScenarioError, decode_json
 from simulation.fields import Field
-from simulation.spec import table
+from simulation.spec import row_id, table
 
 from .clock import Clock, format_duration
-from .documents import PART_KEYS, document_from_parts
+from .documents import PART_KEYS, document_from_parts, row_document
 from .model_fields import column, columns
 from .models import PART_MODELS, Scenario
 from .validation import validate_document
@@ -66,10 +66,13 @@ class AuthoringContext:
         """Validate the submission as one document; attach errors; return them."""
         self.checked = True
         main = self.main_form
-        if main is None or not main.is_valid():
+        if main is None:
             return []
-        if not all(fs.is_valid() for fs in self.formsets.values()):
-            return []
+        # Field errors do not stop the whole-scenario check: everything comes back in one
+        # round (a field that already has an error is not reported twice).
+        main.is_valid()
+        for formset in self.formsets.values():
+            formset.is_valid()
         kept = {key: self.kept_forms(key) for key in PART_KEYS}
         doc = document_from_parts(
             main.instance, **{key: [f.instance for f in forms_] for key, forms_ in kept.items()}
@@ -77,9 +80,43 @@ class AuthoringContext:
         try:
             validate_document(doc)
         except ScenarioError as exc:
-            self.attach(exc.errors, kept)
-            return exc.errors
+            errors = [(p, m) for p, m in exc.errors if not self._reported(p, kept)]
+            named = [(self.named(p, kept), m) for p, m in errors]
+            self.attach(errors, named, kept)
+            return named
         return []
+
+    def _form_at(self, path: str, kept: dict[str, list]) -> tuple[Any, str] | None:
+        """The inline form and model field a path like `faults[2].at_s` points at."""
+        m = re.match(r"^(\w+)\[(\d+)\](?:\.(\w+))?", path)
+        if not m or m.group(1) not in kept or int(m.group(2)) >= len(kept[m.group(1)]):
+            return None
+        form = kept[m.group(1)][int(m.group(2))]
+        return form, columns(m.group(1)).get(m.group(3) or "", "")
+
+    def _reported(self, path: str, kept: dict[str, list]) -> bool:
+        at = self._form_at(path, kept)
+        if at is not None:
+            form, field = at
+            return bool(field and field in form.errors)
+        main = self.main_form
+        top = path.split(".", maxsplit=1)[0].split("[", maxsplit=1)[0]
+        return bool(main is not None and top in main.fields and top in main.errors)
+
+    def named(self, path: str, kept: dict[str, list]) -> str:
+        """`interventions[1].when` → `interventions[dns-restore].when` (the row's id)."""
+        m = re.match(r"^(\w+)\[(\d+)\](.*)$", path, re.S)
+        at = self._form_at(path, kept)
+        if not m or at is None:
+            return path
+        part = m.group(1)
+        item = row_document(part, at[0].instance)
+        ident = row_id(part, item)
+        if part != "dependencies" and not item.get("id"):
+            return path
+        if part == "dependencies" and not (item.get("from") and item.get("to")):
+            return path
+        return f"{part}[{ident}]{m.group(3)}"
 
     def kept_forms(self, key: str) -> list[forms.ModelForm]:
         formset = self.formsets.get(key)
@@ -91,11 +128,16 @@ class AuthoringContext:
             if (f.instance.pk or f.has_changed()) and not formset._should_delete_form(f)
         ]
 
-    def attach(self, errors: list[tuple[str, str]], kept: dict[str, list]) -> None:
+    def attach(
+        self,
+        errors: list[tuple[str, str]],
+        named: list[tuple[str, str]],
+        kept: dict[str, list],
+    ) -> None:
         assert self.main_form is not None
-        self.main_form.add_error(None, [f"{path}: {message}" for path, message in errors])
-        for path, message in errors:
-            text = f"{path}: {message}"
+        self.main_form.add_error(None, [f"{path}: {message}" for path, message in named])
+        for (path, message), (shown, _) in zip(errors, named, strict=True):
+            text = f"{shown}: {message}"
             m = re.match(r"^(\w+)\[(\d+)\](?:\.(\w+))?", path)
             if m and m.group(1) in kept and int(m.group(2)) < len(kept[m.group(1)]):
                 form = kept[m.group(1)][int(m.group(2))]
@@ -130,7 +172,28 @@ class BoundedJSONField(forms.JSONField):
         return super().bound_data(data, initial)
 
 
-class OptionalJSONField(BoundedJSONField):
+class PositionedJSONField(BoundedJSONField):
+    """A JSON box whose syntax errors say where (`invalid JSON: Expecting property name
+    enclosed in double quotes at line 1 column 22`), and where an empty box means
+    `empty` ({} for parameters)."""
+
+    def __init__(self, *args: Any, empty: Any = None, **kwargs: Any) -> None:
+        self.empty = empty
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return copy.deepcopy(self.empty)
+        converted = super().to_python(value)
+        return copy.deepcopy(self.empty) if converted is None else converted
+
+    def prepare_value(self, value: Any) -> Any:
+        if value is None and self.empty is not None:
+            value = self.empty
+        return super().prepare_value(value)
+
+
+class OptionalJSONField(PositionedJSONField):
     """JSON that may be left empty (None), shown as an empty box rather than `null`."""
 
     def prepare_value(self, value: Any) -> Any:
@@ -215,10 +278,26 @@ class PartForm(forms.ModelForm):
             name = column(f)
             if name in self.fields:
                 self._typed(f, name)
+        self.label_widgets()
+
+    def label_widgets(self) -> None:
+        """Table cells have no <label>: name each input for assistive technology."""
+        row = self.prefix.rsplit("-", 1)[-1]
+        number = int(row) + 1 if row.isdigit() else "new"
+        for name, field in self.fields.items():
+            label = field.label or name
+            field.widget.attrs.setdefault("aria-label", f"{self.part} {number}: {label}")
 
     def _typed(self, f: Field, name: str) -> None:
         field = self.fields[name]
         kind = f.kind
+        if isinstance(field, forms.JSONField) and kind != "condition":
+            field = self.fields[name] = PositionedJSONField(
+                required=field.required,
+                label=field.label,
+                help_text=field.help_text,
+                empty={} if kind in ("params", "object") else None,
+            )
         if kind == "text":
             field.widget = copy.deepcopy(SMALL_TEXT)
         elif kind in ("params", "object"):
@@ -242,10 +321,14 @@ class PartForm(forms.ModelForm):
                 choices=_choices(self.keys(f.ref), current),
                 widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-checks"}),
             )
-        elif kind == "name" and f.names == "mechanism_types":
+        elif kind == "name":
+            current = (
+                self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+            )
             self.fields[name] = forms.ChoiceField(
-                choices=[("", "—"), *_choices(sorted(MECHANISM_TYPES), self.initial.get(name))],
+                choices=[("", "—"), *_choices(registered_names(f.names), current)],
                 label=field.label,
+                help_text=field.help_text,
             )
 
     def _time_field(self, name: str, field: forms.Field) -> None:
@@ -287,6 +370,15 @@ class PartForm(forms.ModelForm):
         return cleaned
 
 
+def registered_names(names: str) -> list[str]:
+    """Mechanism types, or every fault / action any mechanism type declares (the page's
+    script narrows a row's list to its target's)."""
+    if names == "mechanism_types":
+        return sorted(MECHANISM_TYPES)
+    registry = "FAULTS" if names == "faults" else "ACTIONS"
+    return sorted({n for cls in MECHANISM_TYPES.values() for n in getattr(cls, registry)})
+
+
 def part_form(part: str) -> type[PartForm]:
     """The inline form class of `part`."""
     model = PART_MODELS[part]
@@ -309,6 +401,11 @@ class PartFormSet(BaseInlineFormSet):
         super().__init__(*args, **kwargs)
         if self.admin_context is not None:
             self.admin_context.formsets[self.prefix] = self
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        if isinstance(form, PartForm):
+            form.label_widgets()
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         kwargs = super().get_form_kwargs(index)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from typing import Any
 
 from django.contrib import messages
@@ -176,17 +177,8 @@ def preview_view(model_admin: Any, request: HttpRequest, scenario: Scenario) -> 
             return "—"
         return clock.label(round(at_s)) if clock else f"+{format_duration(at_s)}"
 
-    fidelity = [
-        {
-            **row,
-            "real": label(row.get("real_s")),
-            "sim": label(row.get("sim_s")),
-            "delta": None if row.get("delta_s") is None else format_duration(round(row["delta_s"])),
-            "late": (row.get("delta_s") or 0) > 0,
-        }
-        for row in preview.summary.get("milestones", [])
-    ]
     spec = scenario.to_spec()
+    fidelity = judge(preview.summary.get("milestones", []), spec, label)
     names = {s["id"]: s["name"] for s in spec["services"]}
     services = []
     for sid, rows in preview.summary.get("intervals", {}).items():
@@ -210,13 +202,58 @@ def preview_view(model_admin: Any, request: HttpRequest, scenario: Scenario) -> 
         f"Validate & preview: {scenario.title}",
         scenario=scenario,
         preview=preview,
-        fidelity=fidelity,
+        fidelity=fidelity["rows"],
+        verdict=fidelity["summary"],
         services=services,
         original=scenario,
         elapsed=f"{preview.elapsed_s:.2f}",
         zone=clock.zone_name() if clock else "UTC",
     )
     return TemplateResponse(request, "admin/scenarios/scenario/preview.html", ctx)
+
+
+def judge(rows: list[dict[str, Any]], spec: dict[str, Any], label: Any) -> dict[str, Any]:
+    """The preview's verdict per milestone (within / outside its tolerance) and overall
+    (N happened, K within tolerance, median |Δ|)."""
+    tolerance = {m["id"]: m.get("tolerance_s") for m in spec.get("milestones", [])}
+    out, deltas, judged, within = [], [], 0, 0
+    for row in rows:
+        tol = tolerance.get(row["id"])
+        delta = row.get("delta_s")
+        verdict = ""
+        if row["kind"] != "reference":
+            judged += 1
+            if delta is not None:
+                deltas.append(abs(delta))
+            if delta is None:
+                verdict = "outside"
+            elif tol is not None:
+                verdict = "within" if abs(delta) <= tol else "outside"
+            within += verdict == "within"
+        before = row.get("real_s") is not None and row["real_s"] < 0
+        out.append(
+            {
+                **row,
+                "real": label(row.get("real_s")),
+                "before_start": format_duration(-round(row["real_s"])) if before else "",
+                "sim": label(row.get("sim_s")),
+                "delta": None if delta is None else format_duration(round(delta)),
+                "late": (delta or 0) > 0,
+                "tolerance": "—" if tol is None else f"±{format_duration(tol)}",
+                "verdict": verdict,
+                "has_fitted": "fitted" in row,
+            }
+        )
+    happened = len(deltas)
+    median = format_duration(round(statistics.median(deltas))) if deltas else "—"
+    summary = {
+        "judged": judged,
+        "happened": happened,
+        "within": within,
+        "median": median,
+        "text": f"{happened} of {judged} happened, {within} within tolerance, median |Δ| {median}",
+    }
+    return {"rows": out, "summary": summary}
 
 
 def validate_many(model_admin: Any, request: HttpRequest, scenarios: list[Scenario]) -> None:
@@ -227,6 +264,12 @@ def validate_many(model_admin: Any, request: HttpRequest, scenarios: list[Scenar
             model_admin.message_user(request, f"{scenario.slug}: {exc}", messages.ERROR)
         else:
             model_admin.message_user(request, f"{scenario.slug}: valid", messages.SUCCESS)
+
+
+def _stale_version(request: HttpRequest, scenario: Scenario) -> str:
+    """The previewed version (`?version=`), when the scenario has moved on since."""
+    asked = request.GET.get("version", "")
+    return asked if asked.isdigit() and int(asked) != scenario.version else ""
 
 
 def replay_view(model_admin: Any, request: HttpRequest, scenario: Scenario) -> HttpResponse:
@@ -241,5 +284,6 @@ def replay_view(model_admin: Any, request: HttpRequest, scenario: Scenario) -> H
         original=scenario,
         replay_url=replay_start_url(scenario),
         key=scenario.secret_key if scenario.visibility == Visibility.UNLISTED else "",
+        stale_version=_stale_version(request, scenario),
     )
     return TemplateResponse(request, "admin/scenarios/scenario/replay.html", ctx)

@@ -129,3 +129,32 @@ def mechanism_docs() -> tuple[dict[str, Any], ...]:
             }
         )
     return tuple(types)
+
+
+@functools.cache
+def authoring_catalog() -> dict[str, Any]:
+    """What the admin's typed forms need, per mechanism type: what it models, its
+    statuses, signals and metrics, and every parameter table (PARAMS, FAULTS, ACTIONS)."""
+    from django.urls import reverse
+
+    from simulation.conditions import OPS
+
+    url = reverse("scenarios:mechanisms")
+    types = {}
+    for entry in mechanism_docs():
+        cls = MECHANISM_TYPES[entry["name"]]
+        types[entry["name"]] = {
+            "summary": entry["summary"],
+            "statuses": entry["statuses"],
+            "signals": entry["signals"],
+            "metrics": entry["metrics"],
+            "url": f"{url}#{entry['name']}",
+            "params": {k: p.to_dict() for k, p in cls.PARAMS.items()},
+            "faults": {
+                f: {k: p.to_dict() for k, p in ps.items()} for f, ps in sorted(cls.FAULTS.items())
+            },
+            "actions": {
+                a: {k: p.to_dict() for k, p in ps.items()} for a, ps in sorted(cls.ACTIONS.items())
+            },
+        }
+    return {"types": types, "statuses": list(STATUSES), "ops": list(OPS)}

@@ -68,15 +68,18 @@ def _errors(response) -> str:
         ),
         (
             {"mechanisms-0-params": '{"capacity_per_s": -1}'},
-            "mechanisms[0].params.capacity_per_s: must be ≥",
+            "mechanisms[db-load].params.capacity_per_s: must be ≥",
         ),
-        ({"mechanisms-0-params": '{"bogus": 1}'}, "mechanisms[0].params.bogus: unknown parameter"),
-        ({"faults-0-at_s": "99999"}, "faults[0].at_s: must be ≤ 7200"),
+        (
+            {"mechanisms-0-params": '{"bogus": 1}'},
+            "mechanisms[db-load].params.bogus: unknown parameter",
+        ),
+        ({"faults-0-at_s": "99999"}, "faults[drop].at_s: must be ≤ 7200"),
         ({"services-2-key": "api"}, "duplicate values"),
-        ({"faults-0-type": "meteor"}, "faults[0].type: unknown fault"),
+        ({"faults-0-type": "meteor"}, "faults[drop].type: unknown fault"),
         (
             {"interventions-1-when": '{"service": "ghost", "status": "down"}'},
-            "interventions[1].when",
+            "interventions[flush].when",
         ),
     ],
 )
@@ -275,3 +278,19 @@ def test_the_schema_is_served_and_linked_from_the_import_page(client, staff_clie
     assert response["Content-Type"].startswith("application/schema+json")
     assert response.content == SCHEMA_PATH.read_bytes()
     assert f'href="{url}"' in staff_client.get(IMPORT).content.decode()
+
+
+def test_all_errors_come_back_in_one_round_named_by_row_id(staff_client, small_doc):
+    data = admin_post_data(small_doc) | {
+        "mechanisms-0-params": '{"capacity_per_s": 1,, }',  # a field error
+        "interventions-1-when": '{"service": "ghost", "status": "down"}',  # a document error
+        "milestones-0-at_s": "2025-09-30 00:00",  # 20 days before the start
+    }
+    response = staff_client.post(ADD, data)
+    errors = _errors(response)
+    assert "Expecting property name enclosed in double quotes at line 1 column 22" in errors
+    assert "interventions[flush].when.service" in errors
+    assert "milestones[db-down].at_s: must be ≥ -1209600 (at most 14 days before the start)" in (
+        errors
+    )
+    assert row_counts()["Scenario"] == 0
