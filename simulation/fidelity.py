@@ -3,9 +3,13 @@
 A milestone's `match` (see `conditions.py`) is evaluated over the finished run:
 service status edges from the status history, events from the trace, metrics from the
 frame stream, interventions from the operator log. `sim_s` is None when it never
-happened. Rows: {id, label, service, kind, real_s, sim_s, delta_s, source, fitted};
-`fitted` is true when a parameter was chosen to reproduce that milestone's time (the
-rest are predictions).
+happened. Rows: {id, label, service, kind, real_s, sim_s, delta_s, tolerance_s, matched,
+source, fitted}; `fitted` is true when a parameter was chosen to reproduce that
+milestone's time (the rest are predictions); `matched` is false for context milestones
+with no rule to find them in a run.
+
+`summary(rows)`: N of M happened, K within tolerance, median |Δ| (the scenario page and
+the player show it).
 
 `intervals(world)` gives per service a list of [status, from_s, to_s] covering the run.
 """
@@ -34,11 +38,31 @@ def milestone_rows(spec: Scenario, world: Any, deltas: list[Frame]) -> list[dict
                 "real_s": m.at_s,
                 "sim_s": sim_s,
                 "delta_s": None if sim_s is None else round(sim_s - m.at_s, 3),
+                "tolerance_s": m.tolerance_s,
                 "source": m.source,
                 "fitted": m.fitted,
             }
         )
     return rows
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """{total, happened, within, with_tolerance, median_abs_delta_s} over comparable rows."""
+    happened = [r for r in rows if r.get("delta_s") is not None]
+    tolerant = [r for r in happened if r.get("tolerance_s") is not None]
+    within = [r for r in tolerant if abs(r["delta_s"]) <= r["tolerance_s"]]
+    deltas = sorted(abs(r["delta_s"]) for r in happened)
+    median = None
+    if deltas:
+        mid = len(deltas) // 2
+        median = deltas[mid] if len(deltas) % 2 else (deltas[mid - 1] + deltas[mid]) / 2
+    return {
+        "total": len(rows),
+        "happened": len(happened),
+        "with_tolerance": len(tolerant),
+        "within": len(within),
+        "median_abs_delta_s": None if median is None else round(median, 3),
+    }
 
 
 def find_ms(m: Milestone, world: Any, deltas: list[Frame]) -> int | None:

@@ -29,6 +29,7 @@ from simulation.frames import (
     make_chunk,
 )
 from simulation.spec import STATUSES, Scenario
+from simulation.sustained import SustainedTracker
 from simulation.world import World
 
 
@@ -41,6 +42,7 @@ class Result:
     digest: str
     milestones: list[dict[str, Any]]
     intervals: dict[str, list[list[Any]]]
+    sustained: list[dict[str, Any]]
     world: World = field(repr=False)
 
     @property
@@ -57,6 +59,7 @@ class Result:
             "frames": len(self.deltas),
             "milestones": self.milestones,
             "intervals": self.intervals,
+            "sustained": self.sustained,
         }
 
 
@@ -65,6 +68,7 @@ class Simulation:
         self.spec = spec
         self.seed = spec.seed if seed is None else int(seed)
         self.world = World(spec, self.seed)
+        self.sustained = SustainedTracker(self.world)
         self.recorder = FrameRecorder()
         self.interval_ms = spec.frame_interval_s * 1000
         self.duration_ms = spec.duration_s * 1000
@@ -85,6 +89,7 @@ class Simulation:
         t_ms = world.engine.now_ms
         world.collect_metrics(t_ms)
         world.update_statuses(t_ms)
+        self.sustained.update(t_ms)
         world.fire_due_interventions(t_ms)
         services = self._service_entries()
         trace = world.engine.trace
@@ -144,6 +149,7 @@ class Simulation:
             digest=self.recorder.digest,
             milestones=rows,
             intervals=intervals(world, self.spec.duration_s),
+            sustained=self.sustained.finish(self.spec.duration_s),
             world=world,
         )
 

@@ -13,6 +13,10 @@ the whole graph.
 Operators (`simulation.operators`) fire interventions on alarms: a condition on simulated
 signals held for a detection time, then a response time. An alarm that never goes off
 means no operator action, so a counterfactual without the cause has none.
+
+Every change of a service's status is narrated (event `service.status`, with the
+dependency that caused it, if one did), and so is every change of a mechanism's
+`phase()`.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ class World:
         self.metrics_by_mechanism: dict[str, dict[str, Any]] = {}
         self.metrics_fresh: dict[str, dict[str, Any]] = {}
         self._metric_names: dict[str, tuple[str, str]] = {}
+        self.names = {s.id: s.name or s.id for s in spec.services}
+        self._phases: dict[str, str] = {}
 
     # -- World protocol used by mechanisms ----------------------------------
     def emit(
@@ -178,16 +184,51 @@ class World:
             if sid not in dirty:
                 continue
             status, error = self._last_own.get(sid, _HEALTHY)
+            cause: tuple[Dependency, str] | None = None
             for dep in deps:
-                status, error = _merge_dependency(status, error, dep, self._dep_state(dep, t_ms))
+                dep_state = self._dep_state(dep, t_ms)
+                merged, error = _merge_dependency(status, error, dep, dep_state)
+                if merged != status:
+                    status, cause = merged, (dep, dep_state[0])
             error = round(min(1.0, error), 4)
             if status != self.status[sid] or error != self.errors[sid]:
+                if status != self.status[sid]:
+                    self._narrate_status(sid, status, error, cause)
                 self._set_status(sid, status, error, t_ms)
                 for dependent, delay_ms in self._dependents.get(sid, ()):
                     if delay_ms == 0:
                         dirty.add(dependent)
                     else:
                         heapq.heappush(due, (t_ms + delay_ms, dependent))
+
+    def _narrate_status(
+        self, sid: str, status: str, error: float, cause: tuple[Dependency, str] | None
+    ) -> None:
+        name, before = self.names[sid], self.status[sid]
+        if cause is not None:
+            dep, dep_status = cause
+            soft = "soft " if dep.kind == "soft" else ""
+            text = f"{name} is {status}: its {soft}dependency {self.names[dep.to]} is {dep_status}"
+        elif status == "healthy":
+            text = f"{name} is healthy again"
+        elif status == "recovering":
+            text = f"{name} is recovering ({error:.0%} errors)"
+        else:
+            text = f"{name} is {status} ({error:.0%} errors)"
+        data = {"from": before, "to": status, "cause": cause[0].to if cause else None}
+        self.emit("status", "service.status", text, sid, data)
+
+    def _narrate_phase(self, mechanism: Mechanism) -> None:
+        phase = mechanism.phase()
+        if phase is None:
+            return
+        key, text = phase
+        before = self._phases.get(mechanism.id)
+        self._phases[mechanism.id] = key
+        if before is not None and before != key:
+            svc = mechanism.services[0] if mechanism.services else None
+            kind = f"{mechanism.TYPE}.{key}"
+            self.emit(mechanism.id, kind, text, svc, {"phase": key, "from": before})
 
     def _sample(self, t_ms: int) -> None:
         """Refresh contribution and metrics of every mechanism whose state key moved
@@ -212,6 +253,7 @@ class World:
             values = mechanism.metrics(t_ms)
             metrics[mid] = values
             fresh[mid] = values
+            self._narrate_phase(mechanism)
         self.metrics_by_mechanism.update(fresh)
         self.metrics_fresh = fresh
         self._touched = touched

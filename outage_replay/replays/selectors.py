@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet, Subquery
 
 from simulation.frames import HEAD_FIELDS, Chunk
+from simulation.mechanisms import declare_mechanisms
 
 from .models import Run, StreamChunk
 from .wire import EncodedChunk
@@ -131,6 +132,9 @@ def run_meta(*, run: Run) -> dict[str, Any]:
         "ws_url": run.ws_path,
         "api_url": f"/api/runs/{run.id}/",
         "summary": run.summary,
+        # What each mechanism shows (signals, charts, panel, sequence, loop): the player
+        # is built from these, never from scenario or service names.
+        "mechanisms": declare_mechanisms(run.spec or {}),
         "created_at": run.created_at.isoformat() if run.created_at else None,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,

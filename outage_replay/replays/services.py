@@ -485,5 +485,9 @@ class _Simulated:
     def outcome(self) -> tuple[str, dict[str, Any]]:
         """The frame digest and summary, once every chunk went by."""
         result = self._simulation.result
-        summary = {"intervals": result.intervals, "milestones": result.milestones}
+        summary = {
+            "intervals": result.intervals,
+            "milestones": result.milestones,
+            "sustained": result.sustained,
+        }
         return result.digest, summary

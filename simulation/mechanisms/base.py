@@ -17,6 +17,11 @@ Class attributes naming other things, checked by the validator:
 - `SERVICE_PARAMS`: params holding a service id;
 - `SIGNAL_PARAMS`: params holding a signal name `<mechanism id>.<signal>`;
 - `CONDITION_PARAMS`: params holding a state condition (see `conditions.py`).
+
+What the player shows of it is declared in `SHOWS` (see `shows.py`): signals, charts,
+panel, sequence-diagram actors and messages, and the loop that can sustain a failure.
+A mechanism with a loop says when its own cause is gone (`cause_cleared`); one without
+events of its own can report its phase (`phase()`), and the world narrates each change.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any, ClassVar, Protocol
 
 from simulation.conditions import Check
 from simulation.engine import PRIO_TICK, Engine
+from simulation.mechanisms.shows import Actor, Shows
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -79,6 +85,7 @@ class Mechanism:
     SERVICE_PARAMS: ClassVar[tuple[str, ...]] = ()
     SIGNAL_PARAMS: ClassVar[tuple[str, ...]] = ()
     CONDITION_PARAMS: ClassVar[tuple[str, ...]] = ()
+    SHOWS: ClassVar[Shows] = Shows(title="")
 
     @classmethod
     def work_units(cls, params: dict[str, Any], duration_s: int) -> int:
@@ -128,6 +135,21 @@ class Mechanism:
 
     def act(self, action: str, params: dict[str, Any]) -> None:
         raise NotImplementedError(action)
+
+    @classmethod
+    def actors(cls, params: dict[str, Any]) -> list[Actor]:
+        """Lanes of this mechanism's sequence diagram (none by default)."""
+        return []
+
+    def cause_cleared(self) -> bool:
+        """Whether the cause this mechanism reacts to is gone (beyond the services it
+        names, which the world checks itself). Only asked of mechanisms with a loop."""
+        return True
+
+    def phase(self) -> tuple[str, str] | None:
+        """(phase, sentence) for mechanisms that narrate their phases: the world emits the
+        sentence whenever the phase changes (None: nothing to narrate)."""
+        return None
 
     # helpers ---------------------------------------------------------------
     def signal_name(self, key: str) -> str:

@@ -11,7 +11,8 @@ Error rate = share of `demand` above the capacity left.
 Params: demand (fraction of full capacity that traffic needs), erode_when, erode_per_s,
 restore_when, restore_per_s, degraded_error_rate, tick_s.
 Fault `lose_capacity` {fraction}; actions `add_capacity` {fraction}, `restore_full`.
-Metrics: capacity (fraction of full), error_rate.
+Metrics: capacity (fraction of full), demand, restoring_per_s (fraction of full per s
+being rebuilt now), eroding (bool), error_rate.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
+from simulation.mechanisms.shows import Chart, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -44,7 +46,19 @@ class CapacityPool(Ticking):
         "add_capacity": {"fraction": Param("float", 0.1, "", "share added", 0, 1)},
         "restore_full": {},
     }
-    METRICS = ("capacity", "error_rate")
+    METRICS = ("capacity", "demand", "restoring_per_s", "eroding", "error_rate")
+    SHOWS = Shows(
+        title="capacity pool",
+        signals=(
+            Signal("capacity", "capacity left", "%", "level", 100),
+            Signal("demand", "demand", "%", "level", 100),
+            Signal("restoring_per_s", "restoring", "%/min", "rate", 6000),
+            Signal("error_rate", "error rate", "%", "level", 100),
+            Signal("eroding", "eroding", "", "boolean"),
+        ),
+        charts=(Chart("capacity and demand", ("capacity", "demand"), max=100),),
+        panel=("capacity", "demand", "restoring_per_s", "eroding", "error_rate"),
+    )
     CONDITION_PARAMS = ("erode_when", "restore_when")
 
     def __init__(self, spec: MechanismSpec, world: World) -> None:
@@ -54,16 +68,31 @@ class CapacityPool(Ticking):
         self.restore: Check | None = world.compile(restore) if restore else None
         self.capacity = 1.0
         self.eroding = False
+        self.restoring = 0.0
 
     def step(self, dt_s: float) -> None:
         self.eroding = self.erode is not None and self.world.check(self.erode)
         if self.eroding:
             self.capacity *= max(0.0, 1.0 - self.params["erode_per_s"] * dt_s)
-        elif self.capacity < 1.0 and (self.restore is None or self.world.check(self.restore)):
+        self.restoring = 0.0
+        if self.eroding:
+            return
+        if self.capacity < 1.0 and (self.restore is None or self.world.check(self.restore)):
             self.capacity = min(1.0, self.capacity + self.params["restore_per_s"] * dt_s)
+            self.restoring = self.params["restore_per_s"]
+
+    def phase(self) -> tuple[str, str] | None:
+        left = f"{self.capacity:.0%}"
+        if self.eroding:
+            return "eroding", f"capacity is being lost ({left} left)"
+        if self.capacity >= 1.0:
+            return "full", "capacity is back to full"
+        if self.restoring > 0:
+            return "rebuilding", f"capacity is being rebuilt, from {left}"
+        return "short", f"capacity stopped falling at {left}; nothing rebuilds it yet"
 
     def state_key(self) -> Any:
-        return (self.capacity, self.eroding)
+        return (self.capacity, self.eroding, self.restoring)
 
     def apply_fault(self, fault_type: str, params: dict[str, Any]) -> None:
         self.capacity *= 1.0 - params["fraction"]
@@ -85,4 +114,10 @@ class CapacityPool(Ticking):
         return self.each_service(status, error)
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
-        return {"capacity": r4(self.capacity), "error_rate": r4(self.error_rate())}
+        return {
+            "capacity": r4(self.capacity),
+            "demand": self.params["demand"],
+            "restoring_per_s": r4(self.restoring),
+            "eroding": self.eroding,
+            "error_rate": r4(self.error_rate()),
+        }

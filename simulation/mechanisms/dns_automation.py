@@ -69,6 +69,7 @@ from typing import Any, ClassVar
 from simulation.engine import PRIO_NORMAL
 from simulation.mechanisms import dns_rules
 from simulation.mechanisms.base import Contribution, Mechanism, World
+from simulation.mechanisms.shows import Actor, Chart, Message, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -169,6 +170,30 @@ class DnsAutomation(Mechanism):
         "empty",
         "active_plan_deleted",
         "enactors",
+    )
+    SHOWS = Shows(
+        title="DNS automation",
+        signals=(
+            Signal("record", "first endpoint's record", "", "text"),
+            Signal("records", "records", "", "text", per="endpoint"),
+            Signal("generation", "newest plan generation", "", "count"),
+            Signal("plans", "plans stored", "plans", "count"),
+            Signal("empty", "record empty", "", "boolean"),
+        ),
+        charts=(Chart("plans stored", ("plans",)),),
+        panel=("records", "generation", "plans", "empty"),
+        sequence_title="the race",
+        messages=(
+            Message("enactor.pick", "takes up plan", frm="planner", routine=True),
+            Message("enactor.apply", "applies plan", to="record", tone="good", routine=True),
+            Message("enactor.delayed", "slowed", tone="warn"),
+            Message("enactor.overwrite", "stale write", to="record", tone="bad"),
+            Message("cleanup.delete", "clean-up deletes active plan", to="record", tone="bad"),
+            Message("dns.record_empty", "EMPTY", frm="record", tone="bad"),
+            Message("enactor.blocked", "blocked", tone="bad"),
+            Message("enactor.stale_skip", "stale, skipped", tone="good"),
+            Message("dns.restored", "records restored", frm="operator", to="record", tone="good"),
+        ),
     )
     SIGNALS = ("answer",)
 
@@ -623,6 +648,20 @@ class DnsAutomation(Mechanism):
         if not empty:
             return self.each_service("healthy", 0.0)
         return self.each_service("down", round(empty / len(self.endpoints), 4))
+
+    @classmethod
+    def actors(cls, params: dict[str, Any]) -> list[Actor]:
+        enactors = [
+            Actor(f"enactor-{chr(97 + i)}", f"Enactor {chr(65 + i)}")
+            for i in range(int(params["enactors"]))
+        ]
+        first = (params["endpoints"] or ENDPOINTS)[0]
+        return [
+            Actor("planner", "Planner"),
+            *enactors,
+            Actor("record", f"{first} record", aliases=("route53",)),
+            Actor("operator", "Operators"),
+        ]
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
         if self._metrics_cache and self._metrics_cache[0] == self._version:

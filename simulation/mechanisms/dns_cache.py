@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Mechanism, World, status_from_error
+from simulation.mechanisms.shows import Chart, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -60,6 +61,16 @@ class DnsCache(Mechanism):
     }
     ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"override": {}, "unpin": {}}
     METRICS = ("error_rate", "negative", "pinned")
+    SHOWS = Shows(
+        title="DNS caches",
+        signals=(
+            Signal("error_rate", "resolvers without an answer", "%", "level", 100),
+            Signal("negative", "resolvers caching an empty answer", "resolvers", "count"),
+            Signal("pinned", "answers pinned by operators", "", "boolean"),
+        ),
+        charts=(Chart("resolvers without an answer", ("error_rate",), max=100),),
+        panel=("error_rate", "negative", "pinned"),
+    )
     SIGNAL_PARAMS = ("answer_signal",)
 
     def __init__(self, spec: MechanismSpec, world: World) -> None:

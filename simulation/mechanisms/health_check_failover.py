@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
+from simulation.mechanisms.shows import Chart, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -49,6 +50,18 @@ class HealthCheckFailover(Ticking):
     }
     ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"disable_failover": {}, "enable_failover": {}}
     METRICS = ("healthy_fraction", "utilisation", "flapping", "failover_enabled", "removed_azs")
+    SHOWS = Shows(
+        title="health-check failover",
+        signals=(
+            Signal("healthy_fraction", "healthy capacity in service", "%", "level", 100),
+            Signal("utilisation", "health-checker load", "%", "level", 100),
+            Signal("flapping", "flapping targets", "targets", "count"),
+            Signal("removed_azs", "load-balancer AZs removed", "AZs", "count"),
+            Signal("failover_enabled", "automatic AZ failover on", "", "boolean"),
+        ),
+        charts=(Chart("healthy capacity and checker load", ("healthy_fraction", "utilisation")),),
+        panel=("healthy_fraction", "removed_azs", "utilisation", "flapping", "failover_enabled"),
+    )
 
     @classmethod
     def check_spec(
@@ -83,6 +96,22 @@ class HealthCheckFailover(Ticking):
             self.removed += self._draws(self.total - self.removed, chance)
         else:
             self.removed -= self._draws(self.removed, min(1.0, p["return_rate_per_s"] * dt_s))
+
+    def phase(self) -> tuple[str, str] | None:
+        load = f"{self.utilisation:.0%}"
+        if not self.enabled:
+            return "off", "automatic AZ failover is off: every AZ stays in service"
+        if self.utilisation > 1.0:
+            return (
+                "overloaded",
+                f"health checks overloaded (checker at {load}): late checks fail AZs over",
+            )
+        if self.removed:
+            return (
+                "returning",
+                f"health checks are timely again; {self.removed} removed AZ(s) return",
+            )
+        return "ok", "every AZ is in service again"
 
     def state_key(self) -> Any:
         return (self.removed, self.enabled, self.utilisation, self.flapping)

@@ -49,6 +49,7 @@ from typing import Any, ClassVar
 
 from simulation.engine import PRIO_TICK
 from simulation.mechanisms.base import Contribution, Mechanism, World
+from simulation.mechanisms.shows import Chart, Loop, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -109,6 +110,29 @@ class LeaseFleet(Mechanism):
         "goodput",
         "wasted",
         "collapsed",
+    )
+    SHOWS = Shows(
+        title="lease fleet",
+        signals=(
+            Signal("active_leases", "active leases", "droplets", "count"),
+            Signal("leased_fraction", "droplets leased", "%", "level", 100),
+            Signal("queue", "queued lease jobs", "jobs", "count"),
+            Signal("in_flight", "jobs in service", "jobs", "count"),
+            Signal("held", "jobs held by the throttle", "jobs", "count"),
+            Signal("goodput", "useful work (last 10 min)", "%", "level", 100),
+            Signal("wasted", "jobs finished too late", "jobs", "count"),
+            Signal("collapsed", "congestive collapse", "", "boolean"),
+        ),
+        charts=(
+            Chart("active leases and lease-job queue", ("active_leases", "queue")),
+            Chart("useful work", ("goodput",), max=100),
+        ),
+        panel=("leased_fraction", "queue", "in_flight", "held", "goodput", "collapsed"),
+        loop=Loop(
+            "lease re-establishment work",
+            "each lease job times out before it is served and is queued again, so the queue "
+            "grows faster than it drains",
+        ),
     )
     SERVICE_PARAMS = ("requires_service",)
 
@@ -390,6 +414,9 @@ class LeaseFleet(Mechanism):
             self.dep_ok,
             self.goodput(),
         )
+
+    def cause_cleared(self) -> bool:
+        return self.dep_ok
 
     # -- reporting ------------------------------------------------------------------------
     def contribution(self, t_ms: int) -> Contribution:

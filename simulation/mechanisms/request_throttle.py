@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
+from simulation.mechanisms.shows import Chart, Loop, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -44,6 +45,22 @@ class RequestThrottle(Ticking):
         },
     }
     METRICS = ("limit_per_s", "offered_per_s", "admitted_per_s", "error_rate", "retry_pool")
+    SHOWS = Shows(
+        title="request throttle",
+        signals=(
+            Signal("offered_per_s", "offered", "calls/s", "rate"),
+            Signal("admitted_per_s", "admitted", "calls/s", "rate"),
+            Signal("limit_per_s", "limit", "calls/s", "rate"),
+            Signal("error_rate", "rejected", "%", "level", 100),
+            Signal("retry_pool", "calls waiting to retry", "calls", "count"),
+        ),
+        charts=(Chart("offered and admitted calls", ("offered_per_s", "admitted_per_s")),),
+        panel=("limit_per_s", "offered_per_s", "admitted_per_s", "error_rate", "retry_pool"),
+        loop=Loop(
+            "retries",
+            "rejected calls come back as retries, so offered load stays above the limit",
+        ),
+    )
 
     def __init__(self, spec: MechanismSpec, world: World) -> None:
         super().__init__(spec, world)
@@ -63,6 +80,18 @@ class RequestThrottle(Ticking):
         self.admitted = self.offered if self.limit is None else min(self.offered, self.limit)
         rejected = self.offered - self.admitted
         self.pool = max(0.0, self.pool + (rejected * p["retry_share"] - retries) * dt_s)
+
+    def cause_cleared(self) -> bool:
+        return self.limit is None or self.limit >= self.params["demand_per_s"]
+
+    def phase(self) -> tuple[str, str] | None:
+        if self.limit is None:
+            if self.pool >= 1:
+                return "unlimited", "the request limit is lifted; pent-up retries drain"
+            return "normal", "requests are admitted without a limit"
+        if self.ramp is not None:
+            return "relaxing", f"the request limit is being raised (now {self.limit:.0f} calls/s)"
+        return "throttled", f"requests are throttled to {self.limit:.0f} calls/s"
 
     def state_key(self) -> Any:
         return (self.limit, self.offered, self.admitted, self.pool)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
+from simulation.mechanisms.shows import Chart, Loop, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -48,6 +49,22 @@ class RetryStorm(Ticking):
         "restore_load": {},
     }
     METRICS = ("queue", "offered_per_s", "goodput_per_s", "wait_s", "capacity_per_s")
+    SHOWS = Shows(
+        title="retry storm",
+        signals=(
+            Signal("offered_per_s", "offered (with retries)", "req/s", "rate"),
+            Signal("goodput_per_s", "goodput", "req/s", "rate"),
+            Signal("capacity_per_s", "capacity", "req/s", "rate"),
+            Signal("queue", "queued requests", "requests", "count"),
+            Signal("wait_s", "wait", "s", "level"),
+        ),
+        charts=(
+            Chart("offered load, goodput", ("offered_per_s", "goodput_per_s")),
+            Chart("queue and wait", ("queue", "wait_s")),
+        ),
+        panel=("capacity_per_s", "offered_per_s", "goodput_per_s", "queue", "wait_s"),
+        loop=Loop("retries", "each retry adds to the queue faster than it drains"),
+    )
 
     def __init__(self, spec: MechanismSpec, world: World) -> None:
         super().__init__(spec, world)
@@ -70,6 +87,16 @@ class RetryStorm(Ticking):
         self.goodput = served * fresh
         abandoned = max(0.0, self.offered - self.goodput)
         self.retries = abandoned * p["retry_share"] if self.wait_s() > p["timeout_s"] else 0.0
+
+    def cause_cleared(self) -> bool:
+        return self.restore_at_ms is None and self.capacity >= self.params["capacity_per_s"]
+
+    def phase(self) -> tuple[str, str] | None:
+        if self.wait_s() > self.params["timeout_s"]:
+            return "storm", "waits exceed the client timeout: most work goes to abandoned requests"
+        if self.queue >= 1:
+            return "overloaded", "requests queue up faster than the server completes them"
+        return "stable", "the queue is empty again"
 
     def state_key(self) -> Any:
         return (self.queue, self.offered, self.goodput, self.capacity)

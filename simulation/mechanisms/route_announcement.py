@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Mechanism, World, status_from_error
+from simulation.mechanisms.shows import Chart, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -63,7 +64,20 @@ class RouteAnnouncement(Mechanism):
         "down_error_rate": Param("float", 0.5, "fraction", "error rate counted as down", 0, 1),
     }
     ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"force_announce": {}, "auto": {}}
-    METRICS = ("visible", "announcing", "passing", "answer", "forced")
+    METRICS = ("visible", "announcing", "passing", "routes", "answer", "forced")
+    SHOWS = Shows(
+        title="route announcement",
+        signals=(
+            Signal("visible", "routes visible", "sites", "count"),
+            Signal("announcing", "sites announcing", "sites", "count"),
+            Signal("passing", "sites passing their check", "sites", "count"),
+            Signal("routes", "route", "", "boolean", per="PoP"),
+            Signal("answer", "enough routes for answers", "", "boolean"),
+            Signal("forced", "announced by operators", "", "boolean"),
+        ),
+        charts=(Chart("routes visible, sites passing", ("visible", "passing")),),
+        panel=("routes", "visible", "passing", "answer", "forced"),
+    )
     SIGNALS = ("answer",)
     CONDITION_PARAMS = ("healthy_when",)
 
@@ -191,6 +205,7 @@ class RouteAnnouncement(Mechanism):
             "visible": self.visible_count,
             "announcing": sum(self.want),
             "passing": self.passing,
+            "routes": list(self.visible),
             "answer": self.visible_count >= self.params["min_sites"],
             "forced": self.forced,
         }

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Ticking, World, r4
+from simulation.mechanisms.shows import Chart, Loop, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -45,6 +46,20 @@ class StuckUntilOperator(Ticking):
     }
     ACTIONS: ClassVar[dict[str, dict[str, Param]]] = {"release": {}, "stop_growth": {}}
     METRICS = ("stuck", "backlog", "growing")
+    SHOWS = Shows(
+        title="stuck until operator",
+        signals=(
+            Signal("stuck", "stuck", "", "boolean"),
+            Signal("backlog", "backlog", "items", "count"),
+            Signal("growing", "backlog growing", "", "boolean"),
+        ),
+        charts=(Chart("backlog", ("backlog",)),),
+        panel=("stuck", "backlog", "growing"),
+        loop=Loop(
+            "latched failure",
+            "it latched when its trigger held, and stays failed until it is released",
+        ),
+    )
     CONDITION_PARAMS = ("trigger", "release_when")
 
     @classmethod
@@ -102,6 +117,9 @@ class StuckUntilOperator(Ticking):
     def _emit(self, kind: str, text: str) -> None:
         svc = self.services[0] if self.services else None
         self.world.emit(self.id, kind, text, svc, {"backlog": round(self.backlog)})
+
+    def cause_cleared(self) -> bool:
+        return not self.world.check(self.trigger)
 
     def act(self, action: str, params: dict[str, Any]) -> None:
         if action == "stop_growth":

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Ticking, World, r4
+from simulation.mechanisms.shows import Chart, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -60,6 +61,18 @@ class WorkQueue(Ticking):
         "add_capacity": {"factor": Param("float", 2.0, "", "multiply service rate by", 1)},
     }
     METRICS = ("backlog", "held", "unready", "latency_s", "gate_open")
+    SHOWS = Shows(
+        title="work queue",
+        signals=(
+            Signal("backlog", "backlog", "items", "count"),
+            Signal("held", "held upstream", "items", "count"),
+            Signal("unready", "not yet propagated", "items", "count"),
+            Signal("latency_s", "propagation latency", "s", "level"),
+            Signal("gate_open", "work flowing", "", "boolean"),
+        ),
+        charts=(Chart("backlog and latency", ("backlog", "latency_s")),),
+        panel=("backlog", "held", "latency_s", "gate_open"),
+    )
     CONDITION_PARAMS = ("gate",)
 
     def __init__(self, spec: MechanismSpec, world: World) -> None:

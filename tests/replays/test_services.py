@@ -51,7 +51,7 @@ def test_it_stores_keyframed_chunks_and_the_clean_digest(scenario):
         assert frames.head() == {n: getattr(chunk, n) for n in frames.head()}
         assert chunk.seq_from == (before.seq_to + 1 if before else 0)
     assert run.frame_digest == clean_digest(run) == stored_digest(run)
-    assert set(run.summary) == {"intervals", "milestones"}
+    assert set(run.summary) == {"intervals", "milestones", "sustained"}
 
 
 def test_it_resumes_a_run_interrupted_halfway_to_the_same_frames(scenario):
