@@ -39,6 +39,7 @@ def milestone_rows(spec: Scenario, world: Any, deltas: list[Frame]) -> list[dict
                 "sim_s": sim_s,
                 "delta_s": None if sim_s is None else round(sim_s - m.at_s, 3),
                 "tolerance_s": m.tolerance_s,
+                "matched": m.match is not None,
                 "source": m.source,
                 "fitted": m.fitted,
             }
@@ -47,7 +48,9 @@ def milestone_rows(spec: Scenario, world: Any, deltas: list[Frame]) -> list[dict
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """{total, happened, within, with_tolerance, median_abs_delta_s} over comparable rows."""
+    """{total, happened, within, with_tolerance, median_abs_delta_s} over the rows that
+    can be found in a run (`matched`)."""
+    rows = [r for r in rows if r.get("matched", True)]
     happened = [r for r in rows if r.get("delta_s") is not None]
     tolerant = [r for r in happened if r.get("tolerance_s") is not None]
     within = [r for r in tolerant if abs(r["delta_s"]) <= r["tolerance_s"]]

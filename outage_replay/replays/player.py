@@ -32,7 +32,8 @@ IMPORTS = {
 # The static import graph of main.js: everything the first frame is drawn with.
 FIRST_FRAME_MODULES = [
     "js/replay/main.js", "js/replay/timeline.js", "js/replay/clock.js", "js/replay/socket.js",
-    "js/replay/swimlanes.js", "js/replay/race.js", "js/replay/charts.js",
+    "js/replay/swimlanes.js", "js/replay/sequence.js", "js/replay/charts.js",
+    "js/replay/declarations.js", "js/replay/panels.js", "js/replay/fidelity.js",
     "js/replay/narration.js", "js/replay/details.js", "js/replay/announce.js",
     "js/replay/controls.js", "js/replay/dom.js", "js/replay/milestones.js",
 ]  # fmt: skip

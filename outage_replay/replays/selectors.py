@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Subquery
 
+from simulation.fidelity import summary as fidelity_summary
 from simulation.frames import HEAD_FIELDS, Chunk
 from simulation.mechanisms import declare_mechanisms
 
@@ -135,6 +136,8 @@ def run_meta(*, run: Run) -> dict[str, Any]:
         # What each mechanism shows (signals, charts, panel, sequence, loop): the player
         # is built from these, never from scenario or service names.
         "mechanisms": declare_mechanisms(run.spec or {}),
+        # N of M milestones happened, K within tolerance, median |Δ| (null until done).
+        "fidelity": _fidelity(run.summary),
         "created_at": run.created_at.isoformat() if run.created_at else None,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
@@ -146,6 +149,11 @@ def run_variant_title(*, run: Run) -> str:
     from simulation import describe_variant
 
     return describe_variant(run.spec, run.variant or {}, run.seed)
+
+
+def _fidelity(summary: Any) -> dict[str, Any] | None:
+    rows = summary.get("milestones") if isinstance(summary, dict) else None
+    return fidelity_summary(rows) if isinstance(rows, list) else None
 
 
 def run_status_event(*, run: Run) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from simulation.world import SEVERITY
+
 from .models import Scenario, Visibility
 
 
@@ -60,7 +62,8 @@ def run_latest_done(*, scenario: Scenario) -> Any:
     )
 
 
-STATUS_ORDER = ("healthy", "degraded", "recovering", "down")
+# The engine's severity order (simulation/world.py): a slice shows its worst status.
+STATUS_ORDER = tuple(sorted(SEVERITY, key=SEVERITY.__getitem__))
 
 
 def status_strip(*, run: Any, duration_s: int, width: int = 120) -> list[dict[str, Any]]:
@@ -98,3 +101,15 @@ def status_strip(*, run: Any, duration_s: int, width: int = 120) -> list[dict[st
         }
         for s in segments
     ]
+
+
+def strip_text(segments: list[dict[str, Any]], duration_s: int) -> str:
+    """The strip in words (it is also patterned, never colour alone): "down 3h 5m,
+    degraded 40m, …" — the time each worst status covers, worst first."""
+    from .clock import format_duration
+
+    share: dict[str, float] = {}
+    for seg in segments:
+        share[seg["status"]] = share.get(seg["status"], 0.0) + seg["width"]
+    order = sorted(share, key=lambda st: -SEVERITY[st])
+    return ", ".join(f"{st} {format_duration(share[st] / 100 * duration_s)}" for st in order)

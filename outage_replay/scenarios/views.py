@@ -10,11 +10,19 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from simulation.fidelity import summary as fidelity_summary
+
 from .clock import Clock, format_duration
 from .describe import describe_condition
 from .mechanism_docs import mechanism_docs
 from .models import Scenario, Visibility
-from .selectors import run_latest_done, scenario_get_visible, scenario_list_public, status_strip
+from .selectors import (
+    run_latest_done,
+    scenario_get_visible,
+    scenario_list_public,
+    status_strip,
+    strip_text,
+)
 from .services import scenario_export
 
 
@@ -22,19 +30,57 @@ def _clock(scenario: Scenario) -> Clock | None:
     return Clock.for_values(scenario.start, scenario.timezone)
 
 
+def _offset(at_s: int) -> str:
+    """ "+1h 5m" after the start, "−13d 22h" before it (a record from days earlier)."""
+    return ("+" if at_s >= 0 else "−") + format_duration(abs(at_s))
+
+
 def _moment(clock: Clock | None, at_s: int | None) -> dict[str, Any] | None:
     if at_s is None:
         return None
     if clock is None:
-        return {"local": f"+{format_duration(at_s)}", "utc": "", "offset": format_duration(at_s)}
+        return {"local": _offset(at_s), "utc": "", "offset": _offset(at_s)}
     return {
         "local": clock.label(at_s),
         "time": clock.label(at_s, date=False),
         "utc": clock.utc_label(at_s),
         "iso": clock.at(at_s).isoformat(),
-        "offset": format_duration(at_s),
+        "offset": _offset(at_s),
         "zone": clock.zone_name(at_s),
     }
+
+
+def _strip(run: Any, duration_s: int) -> dict[str, Any] | None:
+    segments = status_strip(run=run, duration_s=duration_s) if run else []
+    return {"segments": segments, "text": strip_text(segments, duration_s)} if segments else None
+
+
+def _fidelity(run: Any) -> dict[str, Any] | None:
+    """The latest run's fidelity summary, and the same in words."""
+    rows = (getattr(run, "summary", None) or {}).get("milestones")
+    if not isinstance(rows, list) or not rows:
+        return None
+    f = fidelity_summary(rows)
+    parts = [f"{f['happened']} of {f['total']} real milestones happened in the simulation"]
+    if f["with_tolerance"]:
+        parts.append(f"{f['within']} of {f['with_tolerance']} within tolerance")
+    if f["median_abs_delta_s"] is not None:
+        parts.append(f"median |Δ| {format_duration(f['median_abs_delta_s'])}")
+    return {**f, "text": " · ".join(parts)}
+
+
+def _simulated(clock: Clock | None, row: dict[str, Any] | None) -> str:
+    """ "simulated 02:31:10 (Δ +6m 10s, tolerance ± 15m)", "did not happen in the
+    simulation", or "" (no run yet, or a context milestone nothing looks for)."""
+    if not row or not row.get("matched", True):
+        return ""
+    if row.get("sim_s") is None:
+        return "did not happen in the simulation"
+    moment = _moment(clock, row["sim_s"]) or {}
+    tolerance = row.get("tolerance_s")
+    extra = f", tolerance ± {format_duration(tolerance)}" if tolerance is not None else ""
+    at = moment.get("time") or moment.get("local")
+    return f"simulated {at} (Δ {_offset(row['delta_s'])}{extra})"
 
 
 def _card(scenario: Scenario) -> dict[str, Any]:
@@ -46,7 +92,7 @@ def _card(scenario: Scenario) -> dict[str, Any]:
         # Formatted here: the `date` filter would convert to the server's zone.
         "date": f"{clock.start.day} {clock.start:%b %Y}" if clock else "",
         "date_iso": clock.start.isoformat() if clock else "",
-        "strip": status_strip(run=run, duration_s=scenario.duration_s) if run else [],
+        "strip": _strip(run, scenario.duration_s),
     }
 
 
@@ -101,9 +147,16 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     spec = scenario.to_spec()
     clock = _clock(scenario)
     names = {s["id"]: s["name"] for s in spec["services"]}
+    run = run_latest_done(scenario=scenario)
+    rows = {r.get("id"): r for r in ((run.summary or {}).get("milestones") or [])} if run else {}
     milestones = sorted(
         (
-            {**m, "moment": _moment(clock, m["at_s"]), "service_name": names.get(m.get("service"))}
+            {
+                **m,
+                "moment": _moment(clock, m["at_s"]),
+                "service_name": names.get(m.get("service")),
+                "simulated": _simulated(clock, rows.get(m.get("id"))),
+            }
             for m in spec["milestones"]
         ),
         key=lambda m: m["at_s"],
@@ -117,7 +170,6 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for i in spec["interventions"]
     ]
-    run = run_latest_done(scenario=scenario)
     context = {
         "scenario": scenario,
         "spec": spec,
@@ -129,7 +181,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "dependency_count": len(spec["dependencies"]),
         "milestones": milestones,
         "interventions": interventions,
-        "strip": status_strip(run=run, duration_s=scenario.duration_s) if run else [],
+        "strip": _strip(run, scenario.duration_s),
+        "fidelity": _fidelity(run),
         "replay_url": replay_start_url(scenario),
         "key": scenario.secret_key if scenario.visibility == Visibility.UNLISTED else "",
         "page_url": request.build_absolute_uri(),

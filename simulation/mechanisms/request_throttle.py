@@ -50,7 +50,7 @@ class RequestThrottle(Ticking):
         signals=(
             Signal("offered_per_s", "offered", "calls/s", "rate"),
             Signal("admitted_per_s", "admitted", "calls/s", "rate"),
-            Signal("limit_per_s", "limit", "calls/s", "rate"),
+            Signal("limit_per_s", "limit", "calls/s", "rate", empty="none"),
             Signal("error_rate", "rejected", "%", "level", 100),
             Signal("retry_pool", "calls waiting to retry", "calls", "count"),
         ),

@@ -5,7 +5,7 @@ Each mechanism class declares, next to its `METRICS`, a `SHOWS = Shows(...)`:
 - `signals`: the metrics worth reading, each with a label, a unit and a kind
   (`level`, `rate`, `count`, `boolean`, or `text`); `scale` turns a stored fraction into
   the unit shown (0.25 × 100 = 25 %); `per` marks a list or mapping (one value per PoP,
-  per endpoint, …) and names its items;
+  per endpoint, …) and names its items; `empty` says what a null value means;
 - `charts`: groups of signals drawn on one chart (at most two units per chart);
 - `panel`: the signals that make a readable panel of the mechanism's state;
 - `actors` and `messages`: lanes and arrows of a sequence diagram over the trace
@@ -34,6 +34,7 @@ class Signal:
     kind: str = "level"
     scale: float = 1.0
     per: str = ""
+    empty: str = ""  # what a null value means ("none" for no limit)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "label": self.label, "unit": self.unit}
@@ -42,6 +43,8 @@ class Signal:
             out["scale"] = self.scale
         if self.per:
             out["per"] = self.per
+        if self.empty:
+            out["empty"] = self.empty
         return out
 
 

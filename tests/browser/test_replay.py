@@ -27,7 +27,7 @@ READ = """() => ({
   clock: document.getElementById('clock-time').textContent,
   ddb: document.querySelector('.lane-label[data-service="dynamodb"] .lane-now')?.dataset.st,
   state: document.getElementById('run-state').textContent,
-  record: document.querySelector('.record-value')?.textContent,
+  record: document.querySelector('.pn-card[data-mechanism="ddb-dns"]')?.textContent,
   playing: document.getElementById('btn-play').getAttribute('aria-pressed') === 'true',
 })"""
 
@@ -96,14 +96,18 @@ def test_it_replays_the_aws_outage_from_gallery_to_shared_link(live_url, open_pa
     assert abs(down - 18) <= 8, f"DynamoDB down at +{down} min, expected ~23:48 (+18)"
     assert abs(back - 190) <= 15, f"DynamoDB healthy at +{back} min, expected ~02:40 (+190)"
 
-    # After the deletion the race lane shows the empty record, and says why.
+    # After the deletion the DNS panel shows the empty record, and the race's sequence
+    # diagram (30 min before the playhead) the stale write and the clean-up deletion.
     click_track_at(page, "route53", 40 * 60, 106200)  # 00:10, on a row without markers
     page.wait_for_function(
-        "() => /EMPTY/.test(document.querySelector('.record-value').textContent)", timeout=5_000
+        "() => /EMPTY/.test(document.querySelector('.pn-card[data-mechanism=\"ddb-dns\"]')"
+        ".textContent)",
+        timeout=5_000,
     )
-    explain = page.locator(".race-explain").text_content()
-    assert "overwrote" in explain and "deleted" in explain, explain
-    assert page.locator(".race-log .tag", has_text="OVERWRITE").count() >= 1
+    page.locator(".seq-window button", has_text="30 min").click()
+    tags = page.locator(".seq-msg text").all_text_contents()
+    assert "stale write" in tags and "clean-up deletes active plan" in tags, tags
+    assert "EMPTY" in page.locator(".seq-caption").text_content()
     viewer.shot("race-empty")
     if os.environ.get("UPDATE_SCREENSHOT"):  # the README's screenshot, regenerated on purpose
         page.evaluate("() => window.scrollTo(0, 0)")
@@ -124,7 +128,8 @@ def test_it_replays_the_aws_outage_from_gallery_to_shared_link(live_url, open_pa
     fresh = open_page(1920, 1080)
     fresh.page.goto(link)
     fresh.page.wait_for_function(
-        "() => /EMPTY/.test(document.querySelector('.record-value')?.textContent || '')"
+        "() => /EMPTY/.test(document.querySelector('.pn-card[data-mechanism=\"ddb-dns\"]')"
+        "?.textContent || '')"
     )
     assert fresh.page.locator("#clock-time").text_content() == clock
     label = fresh.page.locator('.lane-label[data-service="dynamodb"]')

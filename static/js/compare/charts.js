@@ -1,5 +1,5 @@
 // Both runs' signals on the same axes: for every chart of the player's plan
-// (replay/charts.js chartPlan), each series of run A solid and of run B dashed, in the
+// (replay/declarations.js chartPlan), each series of run A solid and of run B dashed, in the
 // same colour, so where the lines part is where the runs do.
 
 import { h, cssVar } from "../replay/dom.js";

@@ -5,7 +5,7 @@
 
 import { Timeline } from "../replay/timeline.js";
 import { makeClock } from "../replay/clock.js";
-import { chartPlan } from "../replay/charts.js";
+import { chartPlan, mechanismsOf } from "../replay/declarations.js";
 import { createAnnouncer } from "../replay/announce.js";
 import { createControls } from "../replay/controls.js";
 import { feedRun } from "./feed.js";
@@ -18,7 +18,7 @@ const data = JSON.parse(document.getElementById("compare-data").textContent);
 const config = data.config;
 const spec = data.a.spec;
 const clock = makeClock(spec);
-const plan = chartPlan(spec);
+const plan = chartPlan(mechanismsOf(data.a));
 const a = new Timeline(data.a, plan.defs), b = new Timeline(data.b, plan.defs);
 const $ = (id) => document.getElementById(id);
 const RANK = { failed: 5, cancelled: 4, running: 3, queued: 2, done: 1 };

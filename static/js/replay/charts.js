@@ -1,51 +1,15 @@
-// Charts (uPlot): one small chart per mechanism the scenario has — the error rate of the
-// service at the root of the outage, DWFM leases and queue, the propagation backlog and
-// its latency, healthy NLB capacity. Series are filled by the timeline as chunks arrive
-// (null where not computed yet); the playhead is a DOM line moved over each plot.
+// Charts (uPlot): one small chart per chart group the run's mechanisms declare
+// (declarations.js → chartPlan). Series are filled by the timeline as chunks arrive (null
+// where not computed yet); the playhead is a DOM line moved over each plot, the legend
+// shows the values under the playhead (under the pointer while hovering), and sustained
+// spans of a chart's mechanism are drawn as labelled bands. Reusable: everything comes in
+// as arguments (no page globals), so another page can draw the same charts.
 
 import { h, cssVar } from "./dom.js";
 
-const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const withUnit = (d) => (d.unit && d.unit !== "%" ? `${d.label} (${d.unit})` : d.label);
 
-/** Series definitions for the timeline and chart layouts, from the scenario spec. */
-export function chartPlan(spec) {
-  const defs = [], charts = [];
-  const mech = (type, hint) => {
-    const all = spec.mechanisms.filter((m) => m.type === type);
-    return all.find((m) => hint.test(`${m.id} ${m.services.join(" ")}`)) || all[0];
-  };
-  const add = (id, label, get, opts = {}) => { defs.push({ id, label, get, ...opts }); return defs.length - 1; };
-  const dns = spec.mechanisms.find((m) => m.type === "dns_automation");
-  const root = spec.services.find((s) => s.id === "dynamodb") || (dns && spec.services.find((s) => s.id === dns.services[0]));
-  if (root) {
-    charts.push({ title: `${root.name} error rate`, units: ["%"], series: [
-      add("err", "error rate", (st) => { const v = num(st.services[root.id]?.error_rate); return v == null ? null : v * 100; }, { unit: "%" }),
-    ], range: [0, 100] });
-  }
-  const fleet = mech("lease_fleet", /dwfm|ec2/i);
-  if (fleet) {
-    charts.push({ title: "DWFM: active leases and lease-job queue", units: ["leases", "jobs"], series: [
-      add("leases", "active leases", (st) => num(st.metrics[fleet.id]?.active_leases)),
-      add("queue", "queued jobs", (st) => num(st.metrics[fleet.id]?.queue), { scale: "y2" }),
-    ] });
-  }
-  const wq = mech("work_queue", /network|netm|propag/i);
-  if (wq) {
-    charts.push({ title: "Network Manager: backlog and latency", units: ["items", "s"], series: [
-      add("backlog", "backlog", (st) => num(st.metrics[wq.id]?.backlog)),
-      add("latency", "latency (s)", (st) => num(st.metrics[wq.id]?.latency_s), { scale: "y2" }),
-    ] });
-  }
-  const hc = mech("health_check_failover", /nlb|health/i);
-  if (hc) {
-    charts.push({ title: "NLB: healthy capacity in service", units: ["%"], series: [
-      add("healthy", "healthy capacity", (st) => { const v = num(st.metrics[hc.id]?.healthy_fraction); return v == null ? null : v * 100; }),
-    ], range: [0, 100] });
-  }
-  return { defs, charts };
-}
-
-export function createCharts(root, { plan, timeline, clock, onSeek }) {
+export function createCharts(root, { plan, timeline, clock, onSeek, spans = () => [] }) {
   const uPlot = window.uPlot;
   if (!uPlot || !plan.charts.length) {
     root.closest("section").hidden = !plan.charts.length;
@@ -76,19 +40,25 @@ export function createCharts(root, { plan, timeline, clock, onSeek }) {
       ],
       series: [
         { value: (u, v) => (v == null ? "—" : clock.info((v - startS) * 1000).time) },
-        ...c.series.map((i, k) => ({ label: plan.defs[i].label, scale: plan.defs[i].scale || "y", stroke: colors[k],
-          width: 1.6, fill: k === 0 ? `${colors[k]}22` : undefined, dash: k === 1 ? [6, 3] : undefined,
+        ...c.series.map((i, k) => ({ label: withUnit(plan.defs[i]), scale: plan.defs[i].scale || "y", stroke: colors[k % colors.length],
+          width: 1.6, fill: k === 0 ? `${colors[0]}22` : undefined, dash: k === 1 ? [6, 3] : undefined,
           value: (u, v) => fmtVal(u, v), points: { show: false } })),
       ],
     };
     const u = new uPlot(opts, [xs, ...c.series.map((i) => timeline.series[i])], holder);
     const line = h("div", { class: "chart-playhead", "aria-hidden": "true" });
-    u.over.append(line);
+    const bands = h("div", { class: "chart-bands" });
+    u.over.append(bands, line);
+    let hovering = false;
+    u.over.addEventListener("pointerenter", () => { hovering = true; });
+    u.over.addEventListener("pointerleave", () => { hovering = false; lastIdx = -1; });
     u.over.addEventListener("click", (e) => {
       const v = u.posToVal(e.offsetX, "x");
       onSeek((v - startS) * 1000);
     });
-    return { u, c, line, lastX: -1 };
+    let lastIdx = -1;
+    const follow = (idx) => { if (!hovering && idx !== lastIdx) { lastIdx = idx; u.setLegend({ idx }, false); } };
+    return { u, c, line, bands, lastX: -1, follow, bandKey: "" };
   });
 
   function resize() {
@@ -97,11 +67,13 @@ export function createCharts(root, { plan, timeline, clock, onSeek }) {
       if (Math.abs(w - it.u.width) > 2) it.u.setSize({ width: w, height: 150 });
       it.lastX = -1;
     }
+    if (lastView) update(lastView);
   }
   new ResizeObserver(resize).observe(root);
 
-  let dataVersion = -1, lastPush = 0;
+  let dataVersion = -1, lastPush = 0, lastView = null;
   function update(view) {
+    lastView = view;
     const now = performance.now();
     if (dataVersion !== timeline.version && (now - lastPush > 400 || !timeline.computing)) {
       for (const it of items) it.u.setData([xs, ...it.c.series.map((i) => timeline.series[i])]);
@@ -110,10 +82,29 @@ export function createCharts(root, { plan, timeline, clock, onSeek }) {
       for (const it of items) it.lastX = -1;
     }
     const x = startS + view.t_ms / 1000;
+    const all = spans();
     for (const it of items) {
       const px = Math.round(it.u.valToPos(x, "x"));
       if (px !== it.lastX) { it.line.style.transform = `translateX(${px}px)`; it.lastX = px; }
+      drawBands(it, all);
+      it.follow(view.seq);
     }
+  }
+
+  /** Sustained spans of the chart's mechanism, as labelled bands over the plot. */
+  function drawBands(it, all) {
+    const mine = all.filter((s) => s.mechanism === it.c.mechanism);
+    const key = `${it.u.width}|${mine.map((s) => `${s.from_s}-${s.to_s}`).join(",")}`;
+    if (key === it.bandKey) return;
+    it.bandKey = key;
+    it.bands.replaceChildren(...mine.map((s) => {
+      const x0 = it.u.valToPos(startS + s.from_s, "x"), x1 = it.u.valToPos(startS + s.to_s, "x");
+      const band = h("div", { class: "sustained-band", title: `Sustained by ${s.loop} from ${clock.info(s.from_s * 1000).time}` },
+        h("span", {}, `sustained: ${s.loop}`));
+      band.style.left = `${x0}px`;
+      band.style.width = `${Math.max(2, x1 - x0)}px`;
+      return band;
+    }));
   }
   return { update };
 }

@@ -24,8 +24,8 @@ function styles(p) {
   const s = [
     { selector: "node", style: {
       shape: (n) => SHAPE[n.data("status")] || "round-rectangle",
-      width: NODE_W, height: NODE_H, label: "data(label)", "text-wrap": "wrap", "text-max-width": NODE_W - 6,
-      "font-size": 11, "line-height": 1.15, "font-family": "system-ui, sans-serif", "text-valign": "center", "text-halign": "center",
+      width: NODE_W, height: NODE_H, label: "data(label)", "text-wrap": "wrap", "text-max-width": NODE_W - 10,
+      "font-size": 10, "line-height": 1.1, "z-compound-depth": "top", "font-family": "system-ui, sans-serif", "text-valign": "center", "text-halign": "center",
       "border-width": 2, "background-color": p.st.none.fill, "border-color": p.st.none.line, color: p.fg,
       "transition-property": "none",
     } },
@@ -36,7 +36,7 @@ function styles(p) {
     } },
     { selector: "edge", style: {
       width: 1.6, "line-color": p.edge, "target-arrow-color": p.edge, "target-arrow-shape": "triangle",
-      "curve-style": "straight", "arrow-scale": 0.9,
+      "curve-style": "bezier", "arrow-scale": 0.9,
     } },
     { selector: "edge.soft", style: { "line-style": "dashed" } },
     { selector: "edge.illustrative", style: { "line-style": "dotted", opacity: 0.55 } },
@@ -59,7 +59,7 @@ function styles(p) {
   return s;
 }
 
-const CELL_W = 132, CELL_H = 42, NODE_W = 124, NODE_H = 34;
+const CELL_W = 140, CELL_H = 54, NODE_W = 130, NODE_H = 46;
 
 // Layout: groups are laid out as boxes by dagre (layered, top to bottom, along the
 // dependencies between groups); each group's services sit in rows inside its box. Far
@@ -103,7 +103,9 @@ function groupLayout(spec) {
   return pos;
 }
 
-const short = (name) => (name.length > 18 ? `${name.slice(0, 17).trimEnd()}…` : name);
+// Names wrap on two lines inside the node; only a very long one is shortened (the
+// full name is in the swimlanes and the details).
+const short = (name) => (name.length > 44 ? `${name.slice(0, 43).trimEnd()}…` : name);
 
 export function createGraph(container, spec, { onSelect }) {
   const groups = [...new Set(spec.services.map((s) => s.group).filter(Boolean))];
@@ -129,7 +131,13 @@ export function createGraph(container, spec, { onSelect }) {
     cy.fit(undefined, 8);
     if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); }  // small scenarios: no giant nodes
   };
-  new ResizeObserver(() => { cy.resize(); fit(); }).observe(container);
+  // On a narrow screen the whole graph is too small to read: frame the selected service
+  // with what it depends on and what depends on it.
+  const frame = () => {
+    const node = selected && container.clientWidth < 560 ? nodes.get(selected) : null;
+    if (node) cy.fit(node.union(node.incomers()).union(node.outgoers()).nodes(), 10); else fit();
+  };
+  new ResizeObserver(() => { cy.resize(); frame(); }).observe(container);
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => cy.style(styles(palette())));
 
   cy.on("tap", "node.service", (e) => onSelect(e.target.id()));
@@ -172,6 +180,7 @@ export function createGraph(container, spec, { onSelect }) {
       down.addClass("downstream");
       node.addClass("selected");
     });
+    if (container.clientWidth < 560) frame();
   }
 
   return { cy, update, select, fit, reduced };

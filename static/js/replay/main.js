@@ -11,8 +11,11 @@ import { Timeline, STATUSES } from "./timeline.js";
 import { makeClock } from "./clock.js";
 import { api, initSocket } from "./socket.js";
 import { createSwimlanes } from "./swimlanes.js";
-import { createRace, findDnsMechanism } from "./race.js";
-import { chartPlan, createCharts } from "./charts.js";  // no uPlot import: it is window.uPlot
+import { createSequence } from "./sequence.js";
+import { createCharts } from "./charts.js";  // no uPlot import: it is window.uPlot
+import { mechanismsOf, chartPlan, sustainedSpans } from "./declarations.js";
+import { createPanels } from "./panels.js";
+import { createFidelity } from "./fidelity.js";
 import { createNarration } from "./narration.js";
 import { createDetails } from "./details.js";
 import { createAnnouncer } from "./announce.js";
@@ -27,7 +30,8 @@ const config = JSON.parse(document.getElementById("replay-config").textContent);
 const meta = JSON.parse(document.getElementById("replay-meta").textContent);
 const spec = meta.spec;
 const clock = makeClock(spec);
-const plan = chartPlan(spec);
+const mechanisms = mechanismsOf(meta);
+const plan = chartPlan(mechanisms);
 const timeline = new Timeline(meta, plan.defs);
 const http = api(config);
 const $ = (id) => document.getElementById(id);
@@ -55,6 +59,7 @@ const select = (id) => {
   graph.select(app.selected);
   lanes.select(app.selected);
   details.select(app.selected);
+  narration.select(app.selected);
   if (app.selected) announcer.say(`${spec.services[timeline.serviceIndex.get(app.selected)].name} selected.`, { now: true });
   controls.urlChanged();
   invalidate();
@@ -66,11 +71,25 @@ const view = (id, make) => ($(id) ? make($(id)) : NO_VIEW);
 const announcer = createAnnouncer($("announcer"));
 // Replaced by the Cytoscape graph once it is loaded (loadGraph, after the first frame).
 let graph = { update() {}, select() {} };
-const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [] });
-const race = view("race", (el) => createRace(el, { mech: findDnsMechanism(spec), clock, onSeek: seek, spec }));
+// Sustained spans: the summary's (a finished run), else what the events so far say.
+let spanCache = { version: -1, spans: [] };
+const spans = () => {
+  if (spanCache.version !== timeline.version) {
+    spanCache = { version: timeline.version, spans: sustainedSpans(timeline.summary ? { summary: timeline.summary } : meta, timeline.events, spec.duration_s) };
+  }
+  return spanCache.spans;
+};
+const fidelityRows = () => timeline.summary?.milestones || meta.summary?.milestones || null;
+const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [], spans, fidelityRows });
+const sequenced = mechanisms.filter((m) => m.sequence);
+const sequences = $("race") ? sequenced.map((m) => createSequence($("race"), { mechanism: m, clock, onSeek: seek })) : [];
+if ($("race") && !sequences.length) { $("race").closest("section").hidden = true; $("race").closest(".stage")?.classList.add("no-race"); }
+else if ($("race-h")) $("race-h").textContent = sequenced.map((m) => `${m.owner || m.title}: ${m.sequence.title || "sequence"}`).join(" · ");
+const panels = view("panels", (el) => createPanels(el, { mechanisms, spans, clock }));
+const fidelity = view("fidelity", (el) => createFidelity(el, { timeline }));
 let charts = { update() {} };
-const narration = view("narration", (el) => createNarration(el, { spec, timeline, clock, onSeek: seek, reducedMotion: prefersReducedMotion }));
-const details = view("details", (el) => createDetails(el, { spec, timeline, clock, onSelect: select, onSeek: seek }));
+const narration = view("narration", (el) => createNarration(el, { spec, mechanisms, clock, onSeek: seek, reducedMotion: prefersReducedMotion, filterBar: $("narration-filter") }));
+const details = view("details", (el) => createDetails(el, { spec, timeline, clock, onSelect: select, onSeek: seek, spans }));
 const controls = createControls({ app, timeline, clock, config, narration, announcer, invalidate, select });
 perf.viewsMs = performance.now();
 
@@ -98,8 +117,11 @@ function render() {
   const mark = (name) => { const n = performance.now(); (parts[name] ||= []).push(n - m); m = n; };
   graph.update(state ? state.services : {}); mark("graph");
   lanes.update(view); mark("lanes");
-  race.update(view); mark("race");
+  for (const sq of sequences) sq.update(view);
+  mark("race");
+  panels.update(view); mark("panels");
   charts.update(view); mark("charts");
+  fidelity.update(); 
   details.update(view); mark("details");
   const item = narration.update(view); mark("narration");
   if (item) invalidate();  // the next frame scrolls it into view (narration.scroll)
@@ -172,7 +194,7 @@ async function loadCharts(graphLoaded) {
   try {
     // uPlot's minified build ships as an IIFE only: it sets window.uPlot.
     await Promise.all([loadAsset("script", { src: config.uplot_js }), loadAsset("link", { rel: "stylesheet", href: config.uplot_css }), graphLoaded]);
-    charts = createCharts($("charts"), { plan, timeline, clock, onSeek: seek });
+    charts = createCharts($("charts"), { plan, timeline, clock, onSeek: seek, spans });
     invalidate();
     afterPaint(() => { perf.chartsReadyMs = performance.now(); });
   } catch (err) {
@@ -221,7 +243,7 @@ function addChunk(c) {
   perf.chunks++;
   if (perf.firstDataMs === null) perf.firstDataMs = performance.now();
   const events = [c.keyframe, ...(c.deltas || [])].flatMap((f) => f.events || []);
-  race.addEvents(events);
+  for (const sq of sequences) sq.addEvents(events);
   narration.addEvents(events);
   if (app.followLive) app.t = timeline.liveEdgeMs;
   invalidate();

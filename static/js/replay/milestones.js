@@ -15,6 +15,5 @@ export function describeMilestone(m) {
     const words = tag[1].split("/").map((t) => CONFIDENCE[t.trim()[0]]).filter(Boolean);
     confidence = `[${tag[1]}]${words.length ? ` ${words.join(" / ")}` : ""}`;
   }
-  if (!confidence && m.tolerance_s) confidence = `± ${Math.round(m.tolerance_s / 60)} min`;
   return { label: String(m.label || ""), source, confidence, tag: tag ? `[${tag[1]}]` : "", kind: m.kind || "reference" };
 }

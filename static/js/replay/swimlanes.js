@@ -1,11 +1,14 @@
 // Swimlanes: a row per service with its status segments over the whole run (drawn once
 // per data change on a canvas, with a hatch pattern per status so colour is never the
-// only cue), the real-world milestones as focusable markers, one playhead across all rows.
-// Clicking anywhere on the track seeks; a row's name selects the service.
+// only cue), sustained (metastable) spans as labelled bands, the real-world milestones
+// as focusable markers (on their service's row; above the rows when they name none) whose
+// tooltip compares real and simulated time, one playhead across all rows. Clicking
+// anywhere on the track seeks; a row's name selects the service.
 
 import { h, setText, cssVar, STATUS_ICON } from "./dom.js";
 import { STATUSES, NO_DATA } from "./timeline.js";
 import { describeMilestone } from "./milestones.js";
+import { fidelityLines } from "./fidelity.js";
 
 const ROW = 18;
 
@@ -20,14 +23,14 @@ function pattern(ctx, kind, color) {
   return ctx.createPattern(c, "repeat");
 }
 
-export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect, milestones }) {
+export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect, milestones, spans = () => [], fidelityRows = () => null }) {
   const services = spec.services;
   const labels = new Map(), nows = new Map();
   const list = h("ul", { class: "lane-labels", "aria-label": "Services (select one)" },
     services.map((s) => {
       const now = h("span", { class: "lane-now stat-none" }, "·");
       nows.set(s.id, now);
-      const btn = h("button", { type: "button", class: "lane-label", "aria-pressed": "false", dataset: { service: s.id },
+      const btn = h("button", { type: "button", class: "lane-label", "aria-pressed": "false", dataset: { service: s.id }, title: s.name || s.id,
         onclick: () => onSelect(labels.get(s.id).getAttribute("aria-pressed") === "true" ? null : s.id) },
       h("span", { class: "lane-name" }, s.name || s.id), now);
       labels.set(s.id, btn);
@@ -44,16 +47,22 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
     const t = m.at_s * 1000;
     const info = clock.info(t);
     const d = describeMilestone(m);
-    const lines = [d.label, `${info.date} ${info.time} ${info.zone} · ${info.utc}`, d.source ? `Source: ${d.source}` : "",
-      d.confidence ? `Confidence: ${d.confidence}` : "", `Kind: ${d.kind}`].filter(Boolean);
-    const btn = h("button", { type: "button", class: `marker kind-${m.kind || "reference"}`,
-      "aria-label": `Milestone at ${info.time}: ${lines.join(". ")}`, "aria-describedby": "lane-tip",
-      style: { top: `${Math.max(row, 0) * ROW + ROW / 2}px` }, dataset: { t: String(t) } }, "◆");
+    const lines = () => {
+      const fid = fidelityRows()?.find((r) => r.id === m.id) || null;
+      return [d.label, m.service ? "" : "Not tied to one service", ...fidelityLines(m, fid, clock), `UTC: ${info.utc}`,
+        d.source ? `Source: ${d.source}` : "", d.confidence ? `Source confidence: ${d.confidence}` : "", `Kind: ${d.kind}`].filter(Boolean);
+    };
+    const btn = h("button", { type: "button", class: `marker kind-${m.kind || "reference"}${row < 0 ? " no-service" : ""}`,
+      "aria-label": `Milestone at ${info.time}: ${d.label}`, "aria-describedby": "lane-tip",
+      style: { top: row < 0 ? `${-ROW / 2 - 2}px` : `${row * ROW + ROW / 2}px` }, dataset: { t: String(t), id: m.id || "" } }, "◆");
     const show = () => {
-      tip.replaceChildren(...lines.map((l, i) => h(i ? "div" : "strong", {}, l)));
+      tip.replaceChildren(...lines().map((l, i) => h(i ? "div" : "strong", {}, l)));
       tip.hidden = false;
       const r = btn.getBoundingClientRect(), tr = track.getBoundingClientRect();
-      const left = Math.min(Math.max(r.left - tr.left - 40, 0), Math.max(tr.width - 320, 0));
+      // Kept inside the viewport (a phone's track is narrower than the tooltip).
+      const tipW = Math.min(320, window.innerWidth - 16);
+      tip.style.maxWidth = `${tipW}px`;
+      const left = Math.min(Math.max(r.left - tr.left - 40, 8 - tr.left), window.innerWidth - 8 - tr.left - tipW);
       tip.style.left = `${left}px`;
       tip.style.top = `${r.bottom - tr.top + 4}px`;
     };
@@ -64,8 +73,9 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
     btn.addEventListener("click", (e) => { e.stopPropagation(); onSeek(t); });
     return { btn, t };
   });
+  const bands = h("div", { class: "lane-bands" });
   const track = h("div", { class: "lane-track", style: { height: `${services.length * ROW}px` } },
-    canvas, mask, markers.map((m) => m.btn), playhead, tip);
+    canvas, bands, mask, markers.map((m) => m.btn), playhead, tip);
   root.append(h("div", { class: "lane-grid" }, h("div", { class: "lane-corner" }), axis, list, track));
 
   track.addEventListener("pointerdown", (e) => {
@@ -78,6 +88,7 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
   const colors = () => Object.fromEntries([...STATUSES, "none"].map((s) => [s, cssVar(`--st-${s}`, "#888")]));
 
   function layout() {
+    tip.hidden = true;
     width = track.clientWidth;
     dpr = window.devicePixelRatio || 1;
     canvas.width = Math.max(1, Math.round(width * dpr));
@@ -86,7 +97,8 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
     canvas.style.height = `${services.length * ROW}px`;
     for (const m of markers) m.btn.style.left = `${(m.t / timeline.durationMs) * 100}%`;
     drawAxis();
-    drawnVersion = -1; lastX = -1; lastMask = -1;
+    drawnVersion = -1; lastMask = -1;
+    movePlayhead(lastT);
   }
 
   function drawAxis() {
@@ -136,11 +148,38 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
     if (id) labels.get(id)?.setAttribute("aria-pressed", "true");
   }
 
+  let lastT = 0;
+  function movePlayhead(tMs) {
+    lastT = tMs;
+    const x = Math.round((tMs / timeline.durationMs) * width * 2) / 2;
+    if (x !== lastX) { playhead.style.transform = `translateX(${x}px)`; lastX = x; }
+  }
+
+  let drawnSpans = null;
+  function drawBands() {
+    const all = spans();
+    if (all === drawnSpans) return;
+    drawnSpans = all;
+    const total = timeline.durationMs / 1000;
+    bands.replaceChildren(...all.filter((x) => rowOf.has(x.service)).map((x) => {
+      const from = clock.info(x.from_s * 1000).time;
+      const band = h("div", { class: "sustained-band lane-band", role: "note",
+        "aria-label": `${services[rowOf.get(x.service)].name}: sustained by ${x.loop} from ${from}`,
+        title: `Sustained by ${x.loop} from ${from}: failing while every trigger is healthy` },
+      h("span", {}, `sustained: ${x.loop}`));
+      band.style.top = `${rowOf.get(x.service) * ROW}px`;
+      band.style.height = `${ROW}px`;
+      band.style.left = `${(x.from_s / total) * 100}%`;
+      band.style.width = `${Math.max(0.2, ((x.to_s - x.from_s) / total) * 100)}%`;
+      return band;
+    }));
+  }
+
   function update(view) {
     if (!width) layout();
     if (drawnVersion !== timeline.version) draw();
-    const x = Math.round((view.t_ms / timeline.durationMs) * width * 2) / 2;
-    if (x !== lastX) { playhead.style.transform = `translateX(${x}px)`; lastX = x; }
+    drawBands();
+    movePlayhead(view.t_ms);
     const edge = Math.min(1, (timeline.coveredTo + 1) / timeline.framesTotal);
     if (edge !== lastMask) {
       mask.hidden = edge >= 1;
@@ -154,7 +193,7 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
       if (el.dataset.st !== st) {
         el.dataset.st = st;
         el.className = `lane-now stat-${st}`;
-        setText(el, `${STATUS_ICON[st] || "·"} ${st === "none" ? "" : st}`);
+        el.replaceChildren(h("span", { "aria-hidden": "true" }, STATUS_ICON[st] || "·"), h("span", { class: "lane-word" }, st === "none" ? "" : ` ${st}`));
       }
     }
   }

@@ -49,6 +49,12 @@ export class Timeline {
   }
 
   setMeta(meta) {
+    // The run summary's status intervals (a finished run) give every onset exactly, even
+    // for a frame whose earlier chunks are not loaded yet (a deep link, a seek).
+    const iv = meta.summary?.intervals;
+    if (iv && typeof iv === "object") this.summaryIntervals = iv;
+    if (meta.summary) this.summary = meta.summary;
+    if (meta.fidelity) this.fidelity = meta.fidelity;
     this.status = meta.status;
     this.progress = meta.progress ?? 0;
     this.error = meta.error || "";
@@ -193,12 +199,24 @@ export class Timeline {
     return out;
   }
 
-  /** The time the service entered its current status (scanning back from seq). */
-  sinceMs(i, seq) {
+  /** When the service entered its status at `seq`: {ms, exact}. From the run summary
+   * when there is one; else scanning back through the stored frames, which is exact only
+   * when it reaches the onset (not a frame that is not loaded yet). */
+  since(i, seq) {
+    const spans = this.summaryIntervals?.[this.serviceIds[i]];
+    if (spans && spans.length) {
+      const tS = this.tOf(seq) / 1000;
+      let lo = 0, hi = spans.length - 1, found = 0;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (spans[mid][1] <= tS) { found = mid; lo = mid + 1; } else { hi = mid - 1; }
+      }
+      return { ms: Math.round(spans[found][1] * 1000), exact: true };
+    }
     const base = i * this.framesTotal, code = this.codes[base + seq];
     let s = seq;
     while (s > 0 && this.codes[base + s - 1] === code) s--;
-    return this.tOf(s);
+    return { ms: this.tOf(s), exact: s === 0 || this.codes[base + s - 1] !== NO_DATA };
   }
 
   /** Index of the last event at or before tMs in `list` (sorted by t_ms), or -1. */
