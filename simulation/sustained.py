@@ -5,6 +5,8 @@ whose own mechanism declares a loop (`Shows.loop`) and contributes that failure 
 *sustained* when every trigger that put it there is gone:
 
 - its hard dependencies are healthy (looked up `delay_s` earlier, as statuses are);
+  a service the loop's own mechanism drives (the dependency a restart herd overloads)
+  is its victim, not a trigger, and is not asked;
 - the services its mechanism reacts to are healthy: those named by service params,
   state conditions and `<mechanism>.<metric>` params (the other mechanism's services);
 - the mechanism says its own cause is gone (`Mechanism.cause_cleared`: no fault still
@@ -100,22 +102,27 @@ class SustainedTracker:
         if world.status[sid] not in FAILING:
             return None
         deps = [d for d in world.deps_of.get(sid, ()) if d.kind == "hard"]
-        if any(world._dep_state(d, t_ms)[0] != "healthy" for d in deps):
-            return None
         for mechanism, causes in candidates:
-            own = world._contribution_cache.get(mechanism.id, (None, {}))[1].get(sid)
+            drives = world._contribution_cache.get(mechanism.id, (None, {}))[1]
+            own = drives.get(sid)
             if own is None or own[0] not in FAILING:
                 continue
-            if any(world.status[c] != "healthy" for c in causes) or not mechanism.cause_cleared():
+            # A service the loop itself drives (a dependency its retries overload) is its
+            # victim, not its trigger.
+            triggers = [
+                t for t in dict.fromkeys([d.target for d in deps] + causes) if t not in drives
+            ]
+            sick = {d.target for d in deps if world._dep_state(d, t_ms)[0] != "healthy"}
+            sick.update(c for c in causes if world.status[c] != "healthy")
+            if sick & set(triggers) or not mechanism.cause_cleared():
                 continue
-            triggers = list(dict.fromkeys([d.to for d in deps] + causes))
             cleared = max((world.since_ms[c] + self._delay(sid, c) for c in triggers), default=t_ms)
             return mechanism, triggers, min(cleared, t_ms)
         return None
 
     def _delay(self, sid: str, dep: str) -> int:
         for d in self.world.deps_of.get(sid, ()):
-            if d.to == dep:
+            if d.target == dep:
                 return int(d.delay_s * 1000)
         return 0
 

@@ -208,14 +208,16 @@ class World:
         if cause is not None:
             dep, dep_status = cause
             soft = "soft " if dep.kind == "soft" else ""
-            text = f"{name} is {status}: its {soft}dependency {self.names[dep.to]} is {dep_status}"
+            text = (
+                f"{name} is {status}: its {soft}dependency {self.names[dep.target]} is {dep_status}"
+            )
         elif status == "healthy":
             text = f"{name} is healthy again"
         elif status == "recovering":
             text = f"{name} is recovering ({error:.0%} errors)"
         else:
             text = f"{name} is {status} ({error:.0%} errors)"
-        data = {"from": before, "to": status, "cause": cause[0].to if cause else None}
+        data = {"from": before, "to": status, "cause": cause[0].target if cause else None}
         self.emit("status", "service.status", text, sid, data)
 
     def _narrate_phase(self, mechanism: Mechanism) -> None:

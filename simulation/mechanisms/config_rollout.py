@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from simulation.mechanisms.base import Contribution, Mechanism, World, r4, status_from_error
+from simulation.mechanisms.shows import Chart, Loop, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -193,6 +194,27 @@ class ConfigRollout(Mechanism):
         "rejected",
         "pushing",
         "killed",
+    )
+    SHOWS = Shows(
+        title="config rollout",
+        signals=(
+            Signal("serving", "fleet serving", "%", "level", 100),
+            Signal("failing", "fleet failing", "%", "level", 100),
+            Signal("stuck", "stuck, needing repair", "%", "level", 100),
+            Signal("restarting", "restarting", "%", "level", 100),
+            Signal("killed", "feature switched off", "%", "level", 100),
+            Signal("latest_bad", "newest version is bad", "", "boolean"),
+            Signal("published", "versions published", "versions", "count"),
+            Signal("rejected", "versions rejected by validation", "versions", "count"),
+            Signal("pushing", "still publishing", "", "boolean"),
+        ),
+        charts=(Chart("fleet serving and failing", ("serving", "failing"), max=100),),
+        panel=("serving", "failing", "stuck", "restarting", "latest_bad", "published", "pushing"),
+        loop=Loop(
+            "crash loop",
+            "hosts in a boot loop cannot fetch the fixed version, so they stay down until "
+            "they are repaired by hand",
+        ),
     )
     SIGNALS = ("serving",)
 
@@ -427,6 +449,9 @@ class ConfigRollout(Mechanism):
         c = self.counts
         return (c[OK], c[FAILING], c[STUCK], c[RESTARTING], len(self.versions), self.rejected,
                 self.pushing, self.killed, self.bad_streak)  # fmt: skip
+
+    def cause_cleared(self) -> bool:
+        return bool(self.versions) and not self.versions[-1].bad
 
     def contribution(self, t_ms: int) -> Contribution:
         error = r4(self.error_rate())

@@ -44,6 +44,7 @@ from typing import Any, ClassVar
 
 from simulation.conditions import Check
 from simulation.mechanisms.base import Contribution, Ticking, World, r4, status_from_error
+from simulation.mechanisms.shows import Chart, Loop, Shows, Signal
 from simulation.params import Param
 from simulation.spec import MechanismSpec
 
@@ -98,6 +99,37 @@ class RestartHerd(Ticking):
         "overloaded",
         "crashed",
         "throttle_per_s",
+    )
+    SHOWS = Shows(
+        title="restart herd",
+        signals=(
+            Signal("up", "tasks up", "%", "level", 100),
+            Signal("load", "load on the dependency", "%", "level", 100),
+            Signal("success", "start requests that succeed", "%", "level", 100),
+            Signal("waiting", "tasks not up", "tasks", "count"),
+            Signal("attempts_per_s", "start attempts", "starts/s", "rate"),
+            Signal("throttle_per_s", "start throttle", "starts/s", "rate"),
+            Signal("overloaded", "dependency overloaded", "", "boolean"),
+            Signal("crashed", "tasks crashed", "", "boolean"),
+        ),
+        charts=(
+            Chart("tasks up and load on the dependency", ("up", "load")),
+            Chart("start attempts", ("attempts_per_s",)),
+        ),
+        panel=(
+            "up",
+            "waiting",
+            "attempts_per_s",
+            "load",
+            "success",
+            "overloaded",
+            "throttle_per_s",
+        ),
+        loop=Loop(
+            "synchronised retries",
+            "failed starts retry together and keep the shared dependency overloaded, so the "
+            "starts keep failing",
+        ),
     )
     SERVICE_PARAMS = ("dependency",)
     CONDITION_PARAMS = ("crash_when",)
@@ -249,6 +281,9 @@ class RestartHerd(Ticking):
             failed = r4(1.0 - self.success) if self.overloaded else 0.0
             out[p["dependency"]] = (status_from_error(failed, False), failed)
         return out
+
+    def cause_cleared(self) -> bool:
+        return not self.crashed
 
     def metrics(self, t_ms: int) -> dict[str, Any]:
         return {

@@ -70,10 +70,7 @@ def deep_link_target(doc: dict[str, Any], summary: dict[str, Any]) -> tuple[str,
     return sid, t_s, onset
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_it_builds_a_rich_player_for_every_scenario(path: Path, live_url, open_page):
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    run = wait_run_done(create_run(import_scenario(doc)).pk)
+def check_player(path: Path, doc: dict[str, Any], run: Any, live_url: str, open_page: Any) -> None:
     declared = declare_mechanisms(doc)
     sid, t_s, onset_s = deep_link_target(doc, run.summary)
     viewer = open_page(1280, 800, bypass_csp=True)
@@ -149,11 +146,20 @@ def test_it_builds_a_rich_player_for_every_scenario(path: Path, live_url, open_p
     assert wide["over"] <= 0, f"sideways scroll at 390×844: {wide}"
     viewer.shot(f"{path.stem}-390x844")
     viewer.assert_no_errors()
+    viewer.context.close()
 
 
-def test_the_gallery_and_scenario_pages_pass_axe(live_url, open_page):
-    for path in SCENARIOS:
-        wait_run_done(create_run(import_scenario(json.loads(path.read_text()))).pk)
+def test_every_scenario_gets_a_rich_player_and_accessible_pages(live_url, open_page):
+    """One test (the runs are computed once): each scenario's player, then the gallery
+    and the scenario pages."""
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in SCENARIOS]
+    runs = [create_run(import_scenario(doc)) for doc in docs]
+    for path, doc, run in zip(SCENARIOS, docs, runs, strict=True):
+        check_player(path, doc, wait_run_done(run.pk), live_url, open_page)
+    check_gallery_and_scenario_pages(live_url, open_page)
+
+
+def check_gallery_and_scenario_pages(live_url: str, open_page: Any) -> None:
     viewer = open_page(1280, 800, bypass_csp=True)
     page = viewer.page
     page.goto(f"{live_url}/")
