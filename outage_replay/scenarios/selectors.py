@@ -112,4 +112,9 @@ def strip_text(segments: list[dict[str, Any]], duration_s: int) -> str:
     for seg in segments:
         share[seg["status"]] = share.get(seg["status"], 0.0) + seg["width"]
     order = sorted(share, key=lambda st: -SEVERITY[st])
-    return ", ".join(f"{st} {format_duration(share[st] / 100 * duration_s)}" for st in order)
+
+    def minutes(pct: float) -> str:  # the strip's slices are ~1 % wide: no seconds
+        seconds = pct / 100 * duration_s
+        return format_duration(round(seconds / 60) * 60 if seconds >= 60 else seconds)
+
+    return ", ".join(f"{st} {minutes(share[st])}" for st in order)

@@ -108,7 +108,10 @@ def check_player(path: Path, doc: dict[str, Any], run: Any, live_url: str, open_
     if spans:
         span = next(s for s in spans if s["service"] == sid and s["from_s"] <= t_s < s["to_s"])
         assert f"Metastable since {clock_text(doc, span['from_s'])}" in details
-        assert "has been healthy for" in details or "have been healthy for" in details
+        if span["triggers"]:
+            assert "has been healthy for" in details or "have been healthy for" in details
+        else:
+            assert "Its trigger is gone" in details
         assert page.locator(".chart-bands .sustained-band").count() >= 1
         assert page.locator('#narration li[data-kind="sustained.start"]').count() == len(spans)
 

@@ -117,9 +117,22 @@ def _done_run(scenario, intervals):
 def test_it_draws_the_latest_runs_status_strip(client, small):
     _done_run(small, {"db": [["healthy", 0, 600], ["down", 600, 7200]]})
     html = client.get("/").content.decode()
-    assert 'class="st-down" style="left:8.333%;width:91.667%"' in html
+    # Patterned as well as coloured, and said in words; no inline style (strict CSP).
+    svg = html[html.index('<svg class="strip') : html.index("</svg>")]
+    assert (
+        '<rect x="8.333" width="91.667" height="10" fill="url(#strip-small-db-overload-down)">'
+        in svg
+    ), svg
+    assert "Worst status: down 1h 50m, healthy 10m" in html and 'style="' not in html
     strip = status_strip(run=None, duration_s=100)
     assert strip == []
+
+
+def test_it_ranks_statuses_as_the_engine_does(client, small):
+    # degraded is worse than recovering (simulation/world.py SEVERITY).
+    _done_run(small, {"db": [["degraded", 0, 3600]], "api": [["recovering", 0, 7200]]})
+    html = client.get("/").content.decode()
+    assert "Worst status: degraded 1h, recovering 1h" in html
 
 
 def test_it_never_changes_a_run_when_its_scenario_is_edited_or_deleted(small, small_doc):

@@ -82,7 +82,7 @@ const spans = () => {
 const fidelityRows = () => timeline.summary?.milestones || meta.summary?.milestones || null;
 const lanes = createSwimlanes($("lanes"), { spec, timeline, clock, onSeek: seek, onSelect: select, milestones: spec.milestones || [], spans, fidelityRows });
 const sequenced = mechanisms.filter((m) => m.sequence);
-const sequences = $("race") ? sequenced.map((m) => createSequence($("race"), { mechanism: m, clock, onSeek: seek })) : [];
+const sequences = $("race") ? sequenced.map((m) => createSequence($("race"), { mechanism: m, clock, onSeek: seek, onChange: () => invalidate() })) : [];
 if ($("race") && !sequences.length) { $("race").closest("section").hidden = true; $("race").closest(".stage")?.classList.add("no-race"); }
 else if ($("race-h")) $("race-h").textContent = sequenced.map((m) => `${m.owner || m.title}: ${m.sequence.title || "sequence"}`).join(" · ");
 const panels = view("panels", (el) => createPanels(el, { mechanisms, spans, clock }));

@@ -19,7 +19,7 @@ function s(tag, attrs = {}, ...children) {
   return el;
 }
 
-export function createSequence(root, { mechanism, clock, onSeek }) {
+export function createSequence(root, { mechanism, clock, onSeek, onChange = () => {} }) {
   const seq = mechanism.sequence;
   const lanes = new Map();
   seq.actors.forEach((a, i) => { lanes.set(a.id, i); for (const al of a.aliases || []) lanes.set(al, i); });
@@ -32,7 +32,7 @@ export function createSequence(root, { mechanism, clock, onSeek }) {
   const caption = h("p", { class: "seq-caption", id: `${mechanism.id}-seq-cap`, "aria-live": "off" }, "");
   const picker = h("div", { class: "seq-window", role: "group", "aria-label": "Time window" },
     WINDOWS.map((w) => h("button", { type: "button", class: "btn btn-small", "aria-pressed": String(w === windowS),
-      onclick: (e) => { windowS = w; for (const b of picker.children) b.setAttribute("aria-pressed", String(b === e.currentTarget)); key = ""; } },
+      onclick: (e) => { windowS = w; for (const b of picker.children) b.setAttribute("aria-pressed", String(b === e.currentTarget)); key = ""; onChange(); } },
     w < 120 ? `${w} s` : `${w / 60} min`)));
   const box = h("div", { class: "seq" }, h("div", { class: "seq-head" }, h("span", { class: "muted" }, "Window before the playhead"), picker), svg, caption);
   root.append(box);
@@ -51,7 +51,7 @@ export function createSequence(root, { mechanism, clock, onSeek }) {
   }
 
   let width = 0, key = "";
-  new ResizeObserver(() => { width = box.clientWidth; key = ""; }).observe(box);
+  new ResizeObserver(() => { width = box.clientWidth; key = ""; onChange(); }).observe(box);
 
   function update(view) {
     if (!width) width = box.clientWidth;

@@ -104,7 +104,8 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
   function drawAxis() {
     const total = timeline.durationMs;
     const hourPx = (width / total) * 3600000;
-    const step = [1, 2, 3, 4, 6, 12, 24].find((s) => s * hourPx >= 64) || 24;
+    // Whole days are labelled with a date ("Sat, Jul 20"), which needs more room.
+    const step = [1, 2, 3, 4, 6, 12, 24, 48, 72, 168].find((s) => s * hourPx >= (s >= 24 ? 90 : 64)) || 168;
     const first = clock.info(0);
     const [hh, mm, ss] = first.time.split(":").map(Number);
     let t = ((60 - mm) % 60) * 60000 - ss * 1000;
