@@ -150,17 +150,16 @@ class SustainedTracker:
         triggers = span["triggers"]
         if triggers:
             who = ", ".join(self.names[t] for t in triggers)
-            again = any(self.world.history[t][1:] for t in triggers)
-            head = (
-                f"{who} {'is' if len(triggers) == 1 else 'are'} healthy{' again' if again else ''}"
-            )
+            healthy_for = duration_text(self.world.engine.now_ms - int(span["cleared_s"] * 1000))
+            have = "has" if len(triggers) == 1 else "have"
+            head = f"{who} {have} been healthy for {healthy_for}"
         else:
             head = "Its trigger is gone"
         keys = ("loop", "mechanism", "triggers", "cleared_s", "from_s")
         self.world.emit(
             span["mechanism"],
             "sustained.start",
-            f"{head}, but {self.names[sid]} is still failing: {span['explain']}",
+            f"{head}; {self.names[sid]} is still failing: {span['explain']}",
             sid,
             {k: span[k] for k in keys},
         )

@@ -104,11 +104,11 @@ def test_it_replays_the_aws_outage_from_gallery_to_shared_link(live_url, open_pa
         ".textContent)",
         timeout=5_000,
     )
-    page.locator(".seq-window button", has_text="30 min").click()
-    expect(page.locator(".seq-msg text", has_text="stale write")).to_have_count(1)
-    tags = page.locator(".seq-msg text").all_text_contents()
+    page.locator(".sq-window button", has_text="30 min").click()
+    expect(page.locator(".sq-msg text", has_text="stale write")).to_have_count(1)
+    tags = page.locator(".sq-msg text").all_text_contents()
     assert "stale write" in tags and "clean-up deletes active plan" in tags, tags
-    assert "EMPTY" in page.locator(".seq-caption").text_content()
+    assert "EMPTY" in tags and page.locator(".sq-caption").text_content()
     viewer.shot("race-empty")
     if os.environ.get("UPDATE_SCREENSHOT"):  # the README's screenshot, regenerated on purpose
         page.evaluate("() => window.scrollTo(0, 0)")

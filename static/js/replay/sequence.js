@@ -28,13 +28,13 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
   const seen = new Set();
   let windowS = WINDOWS[1];
 
-  const svg = s("svg", { class: "seq-svg", role: "img", "aria-labelledby": `${mechanism.id}-seq-cap` });
-  const caption = h("p", { class: "seq-caption", id: `${mechanism.id}-seq-cap`, "aria-live": "off" }, "");
-  const picker = h("div", { class: "seq-window", role: "group", "aria-label": "Time window" },
+  const svg = s("svg", { class: "sq-svg", role: "img", "aria-labelledby": `${mechanism.id}-sq-cap` });
+  const caption = h("p", { class: "sq-caption", id: `${mechanism.id}-sq-cap`, "aria-live": "off" }, "");
+  const picker = h("div", { class: "sq-window", role: "group", "aria-label": "Time window" },
     WINDOWS.map((w) => h("button", { type: "button", class: "btn btn-small", "aria-pressed": String(w === windowS),
       onclick: (e) => { windowS = w; for (const b of picker.children) b.setAttribute("aria-pressed", String(b === e.currentTarget)); key = ""; onChange(); } },
     w < 120 ? `${w} s` : `${w / 60} min`)));
-  const box = h("div", { class: "seq" }, h("div", { class: "seq-head" }, h("span", { class: "muted" }, "Window before the playhead"), picker), svg, caption);
+  const box = h("div", { class: "sq" }, h("div", { class: "sq-head" }, h("span", { class: "muted" }, "Window before the playhead"), picker), svg, caption);
   root.append(box);
 
   function addEvents(list) {
@@ -67,11 +67,11 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
     const parts = [];
     seq.actors.forEach((a, i) => {
       const y = TOP + i * LANE + LANE / 2;
-      parts.push(s("line", { class: "seq-lane", x1: LEFT, x2: LEFT + plotW, y1: y, y2: y }),
-        s("text", { class: "seq-actor", x: LEFT - 6, y: y + 4, "text-anchor": "end" }, a.label));
+      parts.push(s("line", { class: "sq-lane", x1: LEFT, x2: LEFT + plotW, y1: y, y2: y }),
+        s("text", { class: "sq-actor", x: LEFT - 6, y: y + 4, "text-anchor": "end" }, a.label));
     });
-    parts.push(s("text", { class: "seq-time", x: LEFT, y: 12 }, clock.info(Math.max(0, t0)).time),
-      s("text", { class: "seq-time", x: LEFT + plotW, y: 12, "text-anchor": "end" }, clock.info(t1).time));
+    parts.push(s("text", { class: "sq-time", x: LEFT, y: 12 }, clock.info(Math.max(0, t0)).time),
+      s("text", { class: "sq-time", x: LEFT + plotW, y: 12, "text-anchor": "end" }, clock.info(t1).time));
     // Tags sit on up to LEVELS rows above the lanes; walking right to left, a tag takes
     // the first row where it ends before the last tag placed there begins.
     const levels = new Array(LEVELS).fill(Infinity);
@@ -82,7 +82,7 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
       if (from == null || to == null) continue;
       if (!m.routine && !latest) latest = { ev, m };
       const xx = x(ev.t_ms), y0 = TOP + from * LANE + LANE / 2, y1 = TOP + to * LANE + LANE / 2;
-      const cls = `seq-msg tone-${m.tone}${m.routine ? " routine" : ""}`;
+      const cls = `sq-msg tone-${m.tone}${m.routine ? " routine" : ""}`;
       const g = s("g", { class: cls, tabindex: m.routine ? null : "0", role: m.routine ? null : "button" });
       g.append(s("title", {}, `${clock.info(ev.t_ms).time} ${ev.text || m.label}`));
       if (from === to) g.append(s("circle", { cx: xx, cy: y0, r: m.routine ? 2 : 4 }));
@@ -98,14 +98,14 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
         if (lv < 0) lv = LEVELS - 1;
         levels[lv] = Math.min(levels[lv], a);
         const ly = 26 + lv * 12;
-        g.append(s("line", { class: "seq-leader", x1: xx, x2: xx, y1: ly + 3, y2: Math.min(y0, y1) }),
+        g.append(s("line", { class: "sq-leader", x1: xx, x2: xx, y1: ly + 3, y2: Math.min(y0, y1) }),
           s("text", { x: xx, y: ly, "text-anchor": atEnd ? "end" : "start" }, m.label));
         g.addEventListener("click", () => onSeek(ev.t_ms));
         g.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onSeek(ev.t_ms); } });
       }
       parts.push(g);
     }
-    parts.push(s("line", { class: "seq-playhead", x1: LEFT + plotW, x2: LEFT + plotW, y1: TOP - 6, y2: height - 4 }));
+    parts.push(s("line", { class: "sq-playhead", x1: LEFT + plotW, x2: LEFT + plotW, y1: TOP - 6, y2: height - 4 }));
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("width", String(width));
     svg.setAttribute("height", String(height));
