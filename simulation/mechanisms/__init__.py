@@ -42,6 +42,7 @@ MECHANISM_TYPES: dict[str, type[Mechanism]] = {
 for _cls in MECHANISM_TYPES.values():
     _cls.ACTIONS = {**COMMON_ACTIONS, **_cls.ACTIONS}
 
+
 def declare_mechanisms(document: dict[str, Any]) -> list[dict[str, Any]]:
     """The declarations of every mechanism of an `outage-replay/1` document, in order
     (unknown types are skipped: the validator reports them)."""
