@@ -129,3 +129,39 @@ def api_explore_result(request: HttpRequest, key: str) -> JsonResponse:
     if explore_pending(key=key):
         return JsonResponse({"status": "pending"}, status=202)
     return _error(404, "key", "no such exploration")
+
+
+@csrf_exempt  # JSON only, like the rest of the runs API
+@require_http_methods(["POST"])
+def api_explore_replay(request: HttpRequest, key: str) -> JsonResponse:
+    """`POST /api/explore/<key>/replay` `{"scenario", "schedule": K}` → the run (201, or
+    200 for an identical one) whose dns_automation follows bad schedule K (race.py)."""
+    from outage_replay.scenarios.selectors import scenario_get_visible
+
+    from . import views
+    from .race import ExploreRequestError, explore_replay
+    from .services import RunRequestError
+
+    try:
+        data = _explore_body(request)
+        scenario_key = data.get("key") if isinstance(data.get("key"), str) else None
+        scenario = scenario_get_visible(slug=data["scenario"], user=request.user, key=scenario_key)
+        if scenario is None:
+            return _error(404, "scenario", "no such scenario (or it needs its key)")
+        run, created = explore_replay(
+            scenario=scenario,
+            key=key,
+            index=data.get("schedule", 1),
+            owner_key=lambda: views._owner_key(request),
+            before_create=lambda: views._before_create(request),
+        )
+    except ExploreRequestError as exc:
+        path, message = exc.errors[0]
+        return _error(400, path, message, errors=exc.errors)
+    except RunRequestError as exc:
+        return _error(400, exc.field, exc.message, errors=exc.errors or [[exc.field, exc.message]])
+    except views.StorageFull:
+        return _error(503, None, views.STORAGE_FULL)
+    except RateLimited as exc:
+        return _too_many(exc, "runs")
+    return JsonResponse(views._created_body(run), status=201 if created else 200)

@@ -6,8 +6,14 @@ own) answers at once when the same configuration was explored before, else queue
 (soft limit EXPLORE_TIME_LIMIT_S) and answers 202; `GET /api/explore/<key>/` polls.
 Results are `Exploration` rows keyed by the configuration (computed once each).
 Result: `{"status": "done", "schedules", "empty", "counterexample": [step, …],
-"steps": [{actor, target, text}, …]}` (steps: the counterexample as messages between
-Planner, Enactors and the endpoint records, for the sequence diagram).
+"steps": [{actor, target, text}, …], "replays": [[step, …], …]}` (steps: the
+counterexample as messages between Planner, Enactors and the endpoint records, for the
+sequence diagram; replays: the first few bad schedules as the mechanism's own steps).
+
+"Replay this interleaving" (`explore_replay`) starts a run, through `run_create`, of the
+scenario whose dns_automation follows bad schedule K of a stored exploration: the
+variant is built here from the stored row (the client names only the exploration and
+K), the scenario's own fault on the automation goes (the interleaving is the cause).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from django.utils import timezone
 from .models import Exploration
 
 EXPLORE_TIME_LIMIT_S = 20
+REPLAYS_KEPT = 3
 PENDING_TTL_S = EXPLORE_TIME_LIMIT_S + 30
 FIX_SETTINGS = ("version_check", "cleanup_protects_active", "cleanup_age_generations")
 
@@ -67,6 +74,14 @@ def explore_config(*, spec: dict[str, Any], data: dict[str, Any]) -> dict[str, A
         "endpoints": len(config.endpoints),
         "endpoint_names": list(config.endpoints),
     }
+
+
+def _explore_config(config: dict[str, Any]) -> Any:
+    """The stored configuration (endpoints as a count plus names) as an `ExploreConfig`."""
+    from simulation.explore import ExploreConfig
+
+    fields = {k: v for k, v in config.items() if k not in ("endpoints", "endpoint_names")}
+    return ExploreConfig(**fields, endpoints=tuple(config["endpoint_names"]))
 
 
 def _key(config: dict[str, Any]) -> str:
@@ -113,10 +128,9 @@ def explore_request(
 
 
 def explore_execute(*, key: str, config: dict[str, Any]) -> dict[str, Any]:
-    from simulation.explore import ExploreConfig, explore
+    from simulation.explore import explore
 
-    fields = {k: v for k, v in config.items() if k not in ("endpoints", "endpoint_names")}
-    report = explore(ExploreConfig(**fields, endpoints=tuple(config["endpoint_names"])))
+    report = explore(_explore_config(config))
     result = {
         "status": "done",
         "config": config,
@@ -124,9 +138,49 @@ def explore_execute(*, key: str, config: dict[str, Any]) -> dict[str, Any]:
         "empty": report.empty,
         "counterexample": report.counterexample,
         "steps": [_message(text) for text in report.counterexample],
+        "replays": [
+            report.schedule(k) for k in range(1, min(REPLAYS_KEPT, report.first_empty) + 1)
+        ],
     }
     explore_store(key=key, result=result)
     return result
+
+
+def explore_replay_variant(*, spec: dict[str, Any], key: str, index: Any) -> dict[str, Any]:
+    """The server-built variant that replays bad schedule `index` (1-based) of the stored
+    exploration `key` on this scenario's dns_automation mechanism."""
+    from simulation.explore import replay_variant
+
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise ExploreRequestError([("schedule", "must be an integer (1 is the first bad one)")])
+    result = explore_get(key=key)
+    if result is None or result.get("status") != "done":
+        raise ExploreRequestError([("key", "no finished exploration with this key")])
+    replays = result.get("replays") or []
+    if not 1 <= index <= len(replays):
+        raise ExploreRequestError(
+            [("schedule", f"this exploration keeps {len(replays)} bad schedule(s) to replay")]
+        )
+    config = result["config"]
+    mech = next((m for m in spec.get("mechanisms", []) if m.get("id") == config["mechanism"]), None)
+    if mech is None or mech.get("type") != "dns_automation":
+        raise ExploreRequestError([("key", "this exploration is of another scenario")])
+    faults = spec.get("faults", [])
+    fault = next((f for f in faults if f.get("target") == mech["id"]), None)
+    variant = replay_variant(
+        _explore_config(config), replays[index - 1], fault["at_s"] if fault else 0
+    )
+    return {**variant, "faults": [f for f in faults if f.get("target") != mech["id"]]}
+
+
+def explore_replay(*, scenario: Any, key: str, index: Any, **create: Any) -> tuple[Any, bool]:
+    """(run, created): the run door's service with the server-built variant, reusing an
+    identical run. `create` passes owner_key / before_create on to `run_create`."""
+    from .services import run_create
+
+    variant = explore_replay_variant(spec=scenario.to_spec(), key=key, index=index)
+    # Not a visitor's variant: built here, so it may set the schedule and the faults.
+    return run_create(scenario=scenario, variant=variant, public=False, **create)
 
 
 def explore_store(*, key: str, result: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/runs/<uuid:run_id>/verify", determinism.api_verify, name="api-verify"),
     path("api/explore/", determinism.api_explore, name="api-explore"),
     path("api/explore/<str:key>/", determinism.api_explore_result, name="api-explore-result"),
+    path("api/explore/<str:key>/replay", determinism.api_explore_replay, name="api-explore-replay"),
     path("s/<slug:slug>/replay", views.start, name="start"),
     path("replay/<uuid:run_id>/", player.replay_page, name="replay"),
     path("compare/<uuid:run_a>/<uuid:run_b>/", compare.compare_page, name="compare"),

@@ -91,12 +91,13 @@ def whatif_context(request: Any, run_id: Any) -> dict[str, Any]:
     if scenario is not None:
         key = scenario.secret_key if scenario.visibility == "unlisted" else ""
         context["whatif"] = whatif_panel(scenario=scenario, key=key, base_run=run)
-        context["explorer"] = explorer_panel(spec=run.spec, key=key)
+        context["explorer"] = explorer_panel(spec=run.spec, key=key, base_run=str(run.id))
     return context
 
 
-def explorer_panel(*, spec: dict[str, Any], key: str) -> dict[str, Any] | None:
-    """The race explorer's defaults, for a scenario with a dns_automation mechanism."""
+def explorer_panel(*, spec: dict[str, Any], key: str, base_run: str) -> dict[str, Any] | None:
+    """The race explorer's defaults, for a scenario with a dns_automation mechanism
+    (`base_run`: the run a replayed interleaving is compared with)."""
     mech = next((m for m in spec.get("mechanisms", []) if m.get("type") == "dns_automation"), None)
     if mech is None:
         return None
@@ -104,6 +105,7 @@ def explorer_panel(*, spec: dict[str, Any], key: str) -> dict[str, Any] | None:
     return {
         "scenario": spec.get("slug", ""),
         "key": key,
+        "base_run": base_run,
         "mechanism": mech["id"],
         "version_check": params.get("version_check", "once"),
         "cleanup_protects_active": bool(params.get("cleanup_protects_active", False)),

@@ -146,4 +146,15 @@ def test_a_rerun_is_verified_identical_and_the_race_explored(live_url, open_page
     explorer.scroll_into_view_if_needed()
     viewer.shot("verified-and-explored")
     assert axe_serious(page) == []
+    # On a phone the answer comes from the stored exploration, with the same button.
+    phone = open_page(390, 844, bypass_csp=True)
+    phone.page.goto(f"{live_url}/replay/{again.id}/")
+    phone.page.get_by_role("button", name="Explore the race").click()
+    expect(phone.page.locator("#btn-replay-interleaving")).to_be_visible(timeout=30_000)
+    phone.page.locator("#btn-replay-interleaving").scroll_into_view_if_needed()
+    phone.shot("explored-phone")
+    # "Replay this interleaving": a run of that schedule, compared with this one.
+    explorer.get_by_role("button", name="Replay this interleaving").click()
+    page.wait_for_url(re.compile(rf"/compare/{again.id}/[0-9a-f-]{{36}}/"), timeout=30_000)
     viewer.assert_no_errors()
+    phone.assert_no_errors()

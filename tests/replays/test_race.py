@@ -66,3 +66,32 @@ def test_it_needs_a_scenario_with_the_race(client: Client) -> None:
     make_scenario()
     assert post(client, scenario="tiny-queue").json()["field"] == "mechanism"
     assert post(client, scenario="nope").status_code == 404
+
+
+def test_replay_this_interleaving_runs_the_stored_schedule_and_reuses_the_run(
+    client: Client, aws: Any
+) -> None:
+    from outage_replay.replays.models import Run
+    from outage_replay.replays.race import _key, explore_replay
+
+    config = explore_config(spec=aws.to_spec(), data={"enactors": 2, "plans": 3, "endpoints": 2})
+    key = _key(config)
+    result = explore_execute(key=key, config=config)
+    schedule = result["replays"][0]
+    assert len(result["replays"]) == 3 and schedule[-1].startswith("cleanup")
+    run, created = explore_replay(scenario=aws, key=key, index=1)
+    assert created and run.variant["mechanisms.ddb-dns.params.schedule"] == schedule
+    assert all(f["target"] != "ddb-dns" for f in run.spec["faults"])
+    assert run.spec["mechanisms"][0]["params"]["schedule"] == schedule
+    # The browser's door: only the exploration and K; an identical request reuses the run.
+    url = f"/api/explore/{key}/replay"
+    again = client.post(url, json.dumps({"scenario": aws.slug, "schedule": 1}), "application/json")
+    assert again.status_code == 200 and again.json()["id"] == str(run.id)
+    other = client.post(url, json.dumps({"scenario": aws.slug, "schedule": 2}), "application/json")
+    assert other.status_code == 201 and Run.objects.count() == 2
+    bad = client.post(url, json.dumps({"scenario": aws.slug, "schedule": 9}), "application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "schedule"
+    gone = client.post(
+        "/api/explore/nope/replay", json.dumps({"scenario": aws.slug}), "application/json"
+    )
+    assert gone.status_code == 400 and gone.json()["field"] == "key"

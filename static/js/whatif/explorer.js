@@ -2,6 +2,9 @@
 // a small Planner/Enactor configuration, enumerated in a worker (POST /api/explore/),
 // counted, and the first schedule that empties a record drawn as a sequence diagram:
 // one lifeline per Planner, Enactor and endpoint record, one message per step.
+// "Replay this interleaving" sends only the exploration's key and the schedule's number
+// (POST /api/explore/<key>/replay); the server builds the run's variant from the stored
+// exploration (an identical run is reused) and the comparison with this run opens.
 
 import { h, fill } from "../replay/dom.js";
 
@@ -35,19 +38,43 @@ async function explore() {
       reply = { ...(await r.json()), url: reply.url };
     }
     if (!r.ok || reply.status !== "done") fill(out, h("p", { class: "field-error" }, reply.error || "The explorer did not answer in time."));
-    else show(reply);
+    else show(reply, reply.url || r.url);
   } finally {
     btn.disabled = false;
   }
 }
 
-function show(res) {
+function show(res, url) {
   const c = res.config;
   const summary = h("p", { class: "explore-counts", id: "explore-counts" },
     h("strong", {}, res.schedules.toLocaleString("en-US")), ` schedules of ${c.enactors} Enactor${c.enactors > 1 ? "s" : ""}, ${c.plans} plans and ${c.endpoints} endpoint${c.endpoints > 1 ? "s" : ""}; `,
     h("strong", {}, res.empty.toLocaleString("en-US")), ` end with an EMPTY record`,
     res.schedules ? ` (${Math.round((res.empty / res.schedules) * 1000) / 10} %).` : ".");
-  fill(out, summary, res.steps.length ? diagram(res.steps, c) : h("p", {}, "No schedule empties a record: with these settings the race cannot happen."));
+  if (!res.steps.length) { fill(out, summary, h("p", {}, "No schedule empties a record: with these settings the race cannot happen.")); return; }
+  const key = new URL(url, location.href).pathname.split("/").filter(Boolean).pop();
+  fill(out, summary, diagram(res.steps, c), (res.replays || []).length ? replayButton(key) : "");
+}
+
+function replayButton(key) {
+  const note = h("output", { class: "muted replay-status", "aria-live": "polite" });
+  const button = h("button", { type: "button", class: "btn", id: "btn-replay-interleaving" }, "Replay this interleaving");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    note.value = "Starting a run whose DNS automation follows this schedule…";
+    try {
+      const body = { scenario: data.scenario, schedule: 1 };
+      if (data.key) body.key = data.key;
+      const r = await fetch(`/api/explore/${encodeURIComponent(key)}/replay`, { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body) });
+      const reply = await r.json();
+      if (!r.ok) { note.value = reply.error || "The run could not be started."; return; }
+      const qs = data.key ? `?key=${encodeURIComponent(data.key)}` : "";
+      location.assign(data.base_run && data.base_run !== reply.id ? `/compare/${data.base_run}/${reply.id}/${qs}` : reply.replay_url);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h("p", { class: "replay-row" }, button, " ", note);
 }
 
 function diagram(steps, c) {
