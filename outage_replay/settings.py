@@ -143,6 +143,13 @@ RUN_QUEUED_GRACE_S = envint("RUN_QUEUED_GRACE_S", 60, minimum=5)
 RUN_QUEUED_GIVE_UP_S = envint("RUN_QUEUED_GIVE_UP_S", 3600, minimum=60)
 # Past this many MB of stored frames, new anonymous runs are refused with a 503.
 RUN_STORAGE_CAP_MB = envint("RUN_STORAGE_CAP_MB", 2048, minimum=1)
+# Retention: finished runs older than RUN_RETENTION_DAYS are deleted (every worker
+# checks every RUN_EXPIRE_EVERY_S) unless kept: the latest done run of each scenario
+# version, runs a comparison or a live presenter session shows, and each owner's
+# RUN_RETENTION_KEEP_PER_OWNER most recent runs (services.runs_expire).
+RUN_RETENTION_DAYS = envint("RUN_RETENTION_DAYS", 30, minimum=1)
+RUN_RETENTION_KEEP_PER_OWNER = envint("RUN_RETENTION_KEEP_PER_OWNER", 10, minimum=0)
+RUN_EXPIRE_EVERY_S = envint("RUN_EXPIRE_EVERY_S", 3600, minimum=60)
 # Creating runs, per client: a bucket of RUN_CREATE_BURST, refilled RUN_CREATE_PER_MIN a minute.
 RUN_CREATE_BURST = envint("RUN_CREATE_BURST", 20, minimum=1)
 RUN_CREATE_PER_MIN = envint("RUN_CREATE_PER_MIN", 10, minimum=1)

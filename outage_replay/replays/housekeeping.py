@@ -1,4 +1,4 @@
-"""Periodic work every Celery worker does: reap stalled runs (and, later, old ones).
+"""Periodic work every Celery worker does: reap stalled runs and expire old ones.
 
 The reaper is what heals a run whose worker died, whatever the broker does: a run whose
 lease lapsed goes back to `queued` (a fresh grace period) and to the queue again. The
@@ -6,7 +6,11 @@ broker may redeliver the old task too; whichever delivery comes first takes the 
 and the other does nothing (`services._run_start`). Reaping is a conditional update on
 the lease it saw, so any number of workers may reap at once: one of them wins per run.
 
-`start_in_worker` runs it on a daemon thread of the worker's main process, started
+Every `RUN_EXPIRE_EVERY_S` (and once at start-up) the same thread deletes the finished
+runs retention no longer keeps (`services.runs_expire`); several workers doing so at
+once is harmless, each deletion is reference-safe.
+
+`start_in_worker` runs both on a daemon thread of the worker's main process, started
 when the worker is ready (`make run`'s worker and every production worker alike).
 """
 
@@ -14,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -60,14 +66,28 @@ def reap_stalled_runs(*, now: datetime | None = None) -> list[str]:
     return sent
 
 
-def _tick() -> None:
+def expire_old_runs(*, now: datetime | None = None) -> int:
+    """Delete the finished runs retention no longer keeps; how many."""
+    from . import services
+
+    deleted = services.runs_expire(
+        now=now or timezone.now(), max_age_s=settings.RUN_RETENTION_DAYS * 86400
+    )
+    if deleted:
+        logger.info("retention: deleted %d runs older than %d days", deleted,
+                    settings.RUN_RETENTION_DAYS)  # fmt: skip
+    return deleted
+
+
+def _guarded(name: str, work: Callable[[], object]) -> None:
+    """Run one piece of housekeeping; a failure is logged and tried again later."""
     close_old_connections()
     try:
-        reap_stalled_runs()
+        work()
     except DatabaseError as exc:
-        logger.warning("reaper: database unavailable (%s); trying again", exc)
-    except Exception:  # a broker blip must not end the loop
-        logger.exception("reaper: tick failed")
+        logger.warning("%s: database unavailable (%s); trying again", name, exc)
+    except Exception:  # a broker or Redis blip must not end the loop
+        logger.exception("%s: tick failed", name)
     finally:
         close_old_connections()
 
@@ -83,7 +103,12 @@ def start_in_worker() -> None:
 
     def loop() -> None:
         stop = threading.Event()
+        expired_at: float | None = None
         while not stop.wait(settings.RUN_REAP_EVERY_S):
-            _tick()
+            _guarded("reaper", reap_stalled_runs)
+            due = expired_at is None or time.monotonic() - expired_at >= settings.RUN_EXPIRE_EVERY_S
+            if due:  # a failed expiry waits for the next period too: it is never urgent
+                expired_at = time.monotonic()
+                _guarded("retention", expire_old_runs)
 
     threading.Thread(target=loop, name="housekeeping", daemon=True).start()

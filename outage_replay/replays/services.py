@@ -28,17 +28,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import ProtectedError, QuerySet
+from django.db.models import F, ProtectedError, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from simulation.frames import Chunk, sha256_of
 
-from .models import TERMINAL_STATUSES, FrameStream, Run, RunStatus, StreamChunk
+from .models import TERMINAL_STATUSES, Comparison, FrameStream, Run, RunStatus, StreamChunk
 from .notify import announce
 from .selectors import run_find_identical, run_status_event
 from .wire import EncodedChunk, chunk_event
@@ -46,6 +47,7 @@ from .wire import EncodedChunk, chunk_event
 logger = logging.getLogger(__name__)
 
 MAX_VARIANT_ENTRIES = 50
+RETENTION_BATCH = 500  # runs deleted per transaction by runs_expire
 
 
 @dataclass
@@ -416,6 +418,70 @@ def streams_prune(*, stream_ids: set[int] | None = None) -> int:
             continue
         pruned += 1 if deleted else 0
     return pruned
+
+
+def runs_expire(*, now: datetime, max_age_s: int, keep_per_owner: int | None = None) -> int:
+    """Delete finished runs older than `max_age_s` that nothing keeps; the number deleted.
+
+    Kept whatever their age: every run not finished (queued, running); the latest done
+    run of each scenario version (slug and version, whatever the seed or variant: what
+    a link to "this version's replay" shows); every run that is shared, which means
+    one side of a stored Comparison (a /compare/ page) or a run a live presenter
+    session shows (the site has no explicit pin); and each owner's (signed-in user's or
+    browser session's) `keep_per_owner` most recent runs. A run is old once both its
+    creation and its end are `max_age_s` ago. Runs go through `runs_delete`, so a
+    stream a kept run still uses stays. Raises if Redis (presenter sessions) is
+    unreachable: nothing is deleted then.
+    """
+    from outage_replay.sharing.presenting import session_run_ids
+
+    if keep_per_owner is None:
+        keep_per_owner = settings.RUN_RETENTION_KEEP_PER_OWNER
+    cutoff = now - timedelta(seconds=max_age_s)
+    old = Run.objects.filter(status__in=TERMINAL_STATUSES, created_at__lt=cutoff).filter(
+        Q(finished_at__isnull=True) | Q(finished_at__lt=cutoff)
+    )
+    newest_first = F("created_at").desc()
+    latest_done = (
+        Run.objects.filter(status=RunStatus.DONE)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("scenario_slug"), F("scenario_version")],
+                        order_by=newest_first)
+        )
+        .filter(rank=1)
+        .values_list("pk", flat=True)
+    )  # fmt: skip
+    kept = set(latest_done)
+    if keep_per_owner > 0:
+        kept |= set(
+            Run.objects.exclude(owner_key="")
+            .annotate(
+                rank=Window(RowNumber(), partition_by=[F("owner_key")], order_by=newest_first)
+            )
+            .filter(rank__lte=keep_per_owner)
+            .values_list("pk", flat=True)
+        )
+    presented = session_run_ids()
+    kept |= {run_id for run_id in map(_as_uuid, presented) if run_id is not None}
+    # Filtered here, not in SQL: the kept set may exceed a database's parameter limit.
+    candidates = [pk for pk in old.values_list("pk", flat=True) if pk not in kept]
+    deleted = 0
+    for start in range(0, len(candidates), RETENTION_BATCH):
+        # Comparisons are checked in the DELETE itself: one stored meanwhile keeps its runs.
+        doomed = (
+            old.filter(pk__in=candidates[start : start + RETENTION_BATCH])
+            .exclude(pk__in=Comparison.objects.values("run_a_id"))
+            .exclude(pk__in=Comparison.objects.values("run_b_id"))
+        )
+        deleted += runs_delete(doomed)
+    return deleted
+
+
+def _as_uuid(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
 
 
 class _Heartbeat:

@@ -70,6 +70,16 @@ def _sync_redis() -> Any:
     return redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
 
 
+def session_run_ids() -> set[str]:
+    """The ids of the runs live presenter sessions show (both of a comparison's)."""
+    client = _sync_redis()
+    ids = set()
+    for key in client.scan_iter(match="present:*", count=500):
+        if key.count(":") == 1:
+            ids.update(run_id for run_id in client.hmget(key, "run", "run_b") if run_id)
+    return ids
+
+
 # -- sessions (HTTP side) ------------------------------------------------------------------
 
 
