@@ -364,4 +364,9 @@ def replay_variant(config: ExploreConfig, steps: list[str], at_s: int) -> dict[s
         f"{prefix}.schedule_step_s": REPLAY_STEP_S,
         f"{prefix}.enactors": config.enactors,
         f"{prefix}.endpoints": list(config.endpoints),
+        # The explored settings, so each step does in the run what it did in the schedule
+        # (a clean-up with another age would delete other plans).
+        f"{prefix}.cleanup_age_generations": config.cleanup_age_generations,
+        f"{prefix}.version_check": config.version_check,
+        f"{prefix}.cleanup_protects_active": config.cleanup_protects_active,
     }

@@ -53,9 +53,10 @@ def explore_config(*, spec: dict[str, Any], data: dict[str, Any]) -> dict[str, A
     if mech is None:
         raise ExploreRequestError([("mechanism", "this scenario has no dns_automation mechanism")])
     params = mech.get("params", {})
-    # The fix switches default to the scenario's own; the clean-up age to the explorer's 0
-    # (a small configuration needs a small age for the race to show).
-    defaults = {**{k: params.get(k) for k in FIX_SETTINGS[:2]}, "cleanup_age_generations": 0}
+    # The fix switches default to the scenario's own; the clean-up age to 1, the smallest
+    # the mechanism runs (a small configuration needs a small age for the race to show,
+    # and a schedule found with it replays as a run).
+    defaults = {**{k: params.get(k) for k in FIX_SETTINGS[:2]}, "cleanup_age_generations": 1}
     settings = {name: data.get(name, defaults[name]) for name in FIX_SETTINGS}
     settings = {k: v for k, v in settings.items() if v is not None}
     sizes = {}
@@ -138,9 +139,10 @@ def explore_execute(*, key: str, config: dict[str, Any]) -> dict[str, Any]:
         "empty": report.empty,
         "counterexample": report.counterexample,
         "steps": [_message(text) for text in report.counterexample],
-        "replays": [
-            report.schedule(k) for k in range(1, min(REPLAYS_KEPT, report.first_empty) + 1)
-        ],
+        # A schedule replays only with an age the mechanism runs (its minimum is 1).
+        "replays": []
+        if config["cleanup_age_generations"] < 1
+        else [report.schedule(k) for k in range(1, min(REPLAYS_KEPT, report.first_empty) + 1)],
     }
     explore_store(key=key, result=result)
     return result

@@ -109,6 +109,6 @@ def explorer_panel(*, spec: dict[str, Any], key: str, base_run: str) -> dict[str
         "mechanism": mech["id"],
         "version_check": params.get("version_check", "once"),
         "cleanup_protects_active": bool(params.get("cleanup_protects_active", False)),
-        "cleanup_age_generations": 0,
+        "cleanup_age_generations": 1,
         "choices": ["once", "per_write"],
     }

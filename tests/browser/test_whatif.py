@@ -140,8 +140,8 @@ def test_a_rerun_is_verified_identical_and_the_race_explored(live_url, open_page
     # The race explorer: every schedule of 2 Enactors, 3 plans, 2 endpoints.
     explorer = page.locator("#explorer")
     explorer.get_by_role("button", name="Explore the race").click()
-    expect(page.locator("#explore-counts")).to_contain_text("141,022 schedules", timeout=60_000)
-    expect(page.locator("#explore-counts")).to_contain_text("12,344 end with an EMPTY record")
+    expect(page.locator("#explore-counts")).to_contain_text("159,494 schedules", timeout=60_000)
+    expect(page.locator("#explore-counts")).to_contain_text("1,048 end with an EMPTY record")
     expect(explorer.locator(".seq-msg.final")).to_contain_text("EMPTY")
     explorer.scroll_into_view_if_needed()
     viewer.shot("verified-and-explored")

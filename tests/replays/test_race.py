@@ -34,10 +34,10 @@ def test_an_explored_configuration_is_answered_from_the_cache(client: Client, aw
     explore_execute(key=_key(config), config=config)
     done = post(client, scenario=aws.slug, enactors=2, plans=3, endpoints=2)
     body = done.json()
-    assert done.status_code == 200 and (body["schedules"], body["empty"]) == (141022, 12344)
+    assert done.status_code == 200 and (body["schedules"], body["empty"]) == (159494, 1048)
     assert body["steps"][-1]["final"] and "EMPTY" in body["steps"][-1]["text"]
     assert any(step.get("stale") for step in body["steps"])
-    assert client.get(body["url"]).json()["schedules"] == 141022
+    assert client.get(body["url"]).json()["schedules"] == 159494
     assert client.get("/api/explore/nope/").status_code == 404
 
 
@@ -83,6 +83,12 @@ def test_replay_this_interleaving_runs_the_stored_schedule_and_reuses_the_run(
     assert created and run.variant["mechanisms.ddb-dns.params.schedule"] == schedule
     assert all(f["target"] != "ddb-dns" for f in run.spec["faults"])
     assert run.spec["mechanisms"][0]["params"]["schedule"] == schedule
+    # The run follows that interleaving: no slowed Enactor, and the regional record empties.
+    from simulation import Simulation, parse_document
+
+    events = Simulation(parse_document(run.spec)).run().events
+    kinds = {e.kind for e in events}
+    assert "enactor.delayed" not in kinds and "dns.record_empty" in kinds
     # The browser's door: only the exploration and K; an identical request reuses the run.
     url = f"/api/explore/{key}/replay"
     again = client.post(url, json.dumps({"scenario": aws.slug, "schedule": 1}), "application/json")
