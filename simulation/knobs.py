@@ -37,7 +37,7 @@ OPERATOR_SCALES = {
 }
 REFUSED = (
     "not changeable in a variant: only the scenario's knobs, an intervention's "
-    "enabled/at_s, the operators' scales, and the seed are"
+    "enabled/at_s (and its alarm's respond_s), the operators' scales, and the seed are"
 )
 
 
@@ -112,7 +112,21 @@ def exposed_params(scenario: Scenario) -> dict[str, Param]:
         out[f"interventions.{i.id}.at_s"] = Param(
             "int", i.at_s or 0, "s", "earliest time it happens", 0, scenario.duration_s
         )
+        respond_s = alarm_response_s(i.when)
+        if respond_s is not None:
+            out[f"interventions.{i.id}.when.respond_s"] = Param(
+                "int", respond_s, "s", "response time after the alarm", 0, scenario.duration_s
+            )
     return out
+
+
+def alarm_response_s(when: Any) -> int | None:
+    """An alarm's response time (its `respond_s`, 0 if left out); None when `when` is
+    not an alarm. Shifting an operator action means shifting this, since `at_s` is only
+    a "not before" floor once operators are modelled."""
+    if isinstance(when, dict) and "alarm" in when:
+        return int(when.get("respond_s", 0))
+    return None
 
 
 def exposed_values(scenario: Scenario) -> dict[str, Any]:
@@ -124,6 +138,9 @@ def exposed_values(scenario: Scenario) -> dict[str, Any]:
     for i in scenario.interventions:
         out[f"interventions.{i.id}.enabled"] = i.enabled
         out[f"interventions.{i.id}.at_s"] = i.at_s or 0
+        respond_s = alarm_response_s(i.when)
+        if respond_s is not None:
+            out[f"interventions.{i.id}.when.respond_s"] = respond_s
     return out
 
 
@@ -189,6 +206,14 @@ def _describe_entry(document: dict[str, Any], path: str, value: Any) -> str:
             shift_min = round((value - (item.get("at_s") or 0)) / 60)
             when = "later" if shift_min >= 0 else "earlier"
             return f"{label}: {abs(shift_min)} min {when}"
+    if bits[:1] == ["interventions"] and bits[2:] == ["when", "respond_s"]:
+        items = document.get("interventions", [])
+        item = next((i for i in items if i.get("id") == bits[1]), {})
+        base = alarm_response_s(item.get("when"))
+        if isinstance(value, int | float) and base is not None:
+            shift_min = round((value - base) / 60)
+            when = "later" if shift_min >= 0 else "sooner"
+            return f"{item.get('label') or bits[1]}: responds {abs(shift_min)} min {when}"
     return f"{path} = {_value_text(value)}"
 
 

@@ -17,6 +17,7 @@ RECENT_RUNS = 8
 def whatif_panel(*, scenario: Any, key: str = "", base_run: Run | None = None) -> dict[str, Any]:
     from outage_replay.scenarios.clock import Clock
     from simulation import ScenarioError, knob_table, parse_document
+    from simulation.knobs import alarm_response_s
 
     try:
         spec = parse_document(scenario.to_spec())
@@ -43,6 +44,7 @@ def whatif_panel(*, scenario: Any, key: str = "", base_run: Run | None = None) -
                 "at_s": i.at_s or 0,
                 "at_label": label(i.at_s or 0),
                 "conditional": i.when is not None,
+                "respond_s": alarm_response_s(i.when),
                 "enabled": i.enabled,
             }
             for i in spec.interventions

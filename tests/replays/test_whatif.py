@@ -46,6 +46,7 @@ def test_the_scenario_page_offers_knobs_presets_and_recent_runs(
         "at_s": 5000,
         "at_label": data["interventions"][0]["at_label"],
         "conditional": False,
+        "respond_s": None,
         "enabled": True,
     }
     assert (

@@ -124,3 +124,25 @@ def test_the_aws_presets_include_operators_twice_as_slow_and_all_validate():
     slow = next(p for p in spec.presets if p.id == "operators-twice-as-slow")
     assert slow.name == "Operators twice as slow"
     assert public_variant(spec, slow.variant) == {"operators.detection_scale": 2.0}
+
+
+def test_shifting_an_alarmed_action_moves_its_response_and_the_outage_with_it():
+    from simulation import Simulation, apply_variant, describe_variant
+    from tests.simulation.conftest import aws_doc
+
+    document = aws_doc()
+    spec = parse_document(document)
+    restore = next(i for i in spec.interventions if i.id == "dns-restore")
+    path = "interventions.dns-restore.when.respond_s"
+    later = {path: restore.when["respond_s"] + 3600}
+    assert public_variant(spec, later) == later
+    with pytest.raises(ScenarioError) as refused:
+        public_variant(spec, {path: -60})
+    assert [p for p, _ in refused.value.errors] == [f"variant.{path}"]
+    assert describe_variant(document, later, None).endswith("responds 60 min later")
+
+    def recovered_s(doc_: dict) -> int:
+        rows = Simulation(parse_document(doc_)).run().milestones
+        return next(m["sim_s"] for m in rows if m["id"] == "ddb-recovered")
+
+    assert recovered_s(apply_variant(document, later)) - recovered_s(document) >= 3000

@@ -51,11 +51,15 @@ function build() {
     const errOn = errSlot(`${id}-on`), errShift = errSlot(`${id}-shift`);
     fields.set(`interventions.${iv.id}.enabled`, { kind: "bool", get: () => on.checked, set: (v) => { on.checked = !!v; },
       reset: () => { on.checked = iv.enabled; }, input: on, err: errOn, initial: iv.enabled });
-    fields.set(`interventions.${iv.id}.at_s`, { kind: "shift", iv, get: () => (shift.value.trim() === "" ? NaN : iv.at_s + Number(shift.value) * 60),
-      set: (v) => { shift.value = fmt(Math.round((v - iv.at_s) / 60)); }, reset: () => { shift.value = "0"; }, input: shift, err: errShift, initial: iv.at_s });
+    // An alarmed action shifts by its response time (at_s is then only a "not before" floor).
+    const alarmed = iv.respond_s !== null && iv.respond_s !== undefined;
+    const base = alarmed ? iv.respond_s : iv.at_s;
+    fields.set(alarmed ? `interventions.${iv.id}.when.respond_s` : `interventions.${iv.id}.at_s`, { kind: "shift", iv,
+      get: () => (shift.value.trim() === "" ? NaN : base + Number(shift.value) * 60),
+      set: (v) => { shift.value = fmt(Math.round((v - base) / 60)); }, reset: () => { shift.value = "0"; }, input: shift, err: errShift, initial: base });
     return h("li", { class: "intervention", dataset: { id: iv.id } },
       h("label", { class: "iv-on" }, on, ` ${iv.label}`),
-      h("span", { class: "iv-when", id: `${id}-when` }, iv.conditional ? `when its condition holds, not before ${iv.at_label}` : `at ${iv.at_label}`),
+      h("span", { class: "iv-when", id: `${id}-when` }, alarmed ? `on its alarm, then ${Math.round(iv.respond_s / 60)} min to respond; shift moves the response` : iv.conditional ? `when its condition holds, not before ${iv.at_label}` : `at ${iv.at_label}`),
       h("label", { class: "iv-shift" }, "shift ", shift, " min"), errOn, errShift);
   }
 
