@@ -1,13 +1,16 @@
 """`ws/runs/<id>/`: a run's stored frames, then its live tail, gap-free.
 
 Joining without a gap or a duplicate:
-1. join the run's group first, so no announcement after this point can be missed;
+1. join the run's feed first (`feeds`: this process hears the run's group once, for all
+   its viewers), so no announcement after this point can be missed;
 2. then send what the database holds (from `?after_seq=`), tracking `last_seq_to`;
-3. then forward announcements: a chunk ending at or before `last_seq_to` is skipped, a
-   chunk that does not start right after it is filled in from the database.
+3. then take announcements in order: a chunk ending at or before `last_seq_to` is
+   skipped, a chunk that does not start right after it is filled in from the database.
 Announcements only name a chunk; the chunk itself comes from the database (through the
-per-process cache). A slow look at the database every few seconds while the run is
-unfinished covers announcements that never came (Redis restarted, a full channel).
+per-process cache). The feed's slow look at the run every few seconds while it is
+unfinished covers announcements that never came (Redis restarted, a full channel). A
+run that is already finished when a viewer joins will announce nothing more: its
+viewers are sent what is stored and stay only for seeks, off any feed.
 
 Every message carries this connection's `seq` (1, 2, 3, …). With `?compress=deflate`
 chunk messages are binary (a JSON header line, then zlib data; see `wire`), ~12× smaller
@@ -19,9 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
-import time
 import weakref
+from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -33,14 +35,16 @@ from simulation.frames import chunk_bounds
 
 from . import selectors, wire
 from .chunkcache import encoded_chunks
+from .feeds import feeds
 from .models import TERMINAL_STATUSES, Run
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 MAX_CLIENT_MESSAGE = 4096
-POLL_S = 5.0
-
+# Not a configured channel layer: channels then gives a consumer no channel of its own
+# (no Redis subscription per viewer); the run's feed delivers to it instead.
+NO_CHANNEL_LAYER = "none: viewers are fed by their run's feed"
 
 # Every viewer connected to this process (what `process_stats` counts).
 LIVE: weakref.WeakSet[ReplayConsumer] = weakref.WeakSet()
@@ -49,13 +53,15 @@ LIVE: weakref.WeakSet[ReplayConsumer] = weakref.WeakSet()
 class ReplayConsumer(AsyncWebsocketConsumer):
     """One viewer of one run. Whatever ends it (a clean close, a dropped connection,
     daphne cancelling a consumer still busy when its socket went away), `__call__`'s
-    `finally` releases its group subscription and its poller, so the last viewer of a
-    run leaving unsubscribes this process from the run's channel."""
+    `finally` takes it off its run's feed."""
 
+    channel_layer_alias = NO_CHANNEL_LAYER
     run_id: str | None = None
-    group: str | None = None
-    _poller: asyncio.Task[None] | None = None
-    _released = False
+    stream_id: int | None = None
+    last_seq_to = -1
+    finished = False
+    _backlog: deque[dict[str, Any]] | None = None
+    _drainer: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         LIVE.add(self)
@@ -63,28 +69,22 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             await super().__call__(scope, receive, send)
         finally:
             LIVE.discard(self)
-            await self._release()
+            self._release()
 
-    async def _release(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-        if self.group is not None and not self._released:
-            self._released = True
-            with contextlib.suppress(Exception):  # Redis away: nothing is subscribed anyway
-                await asyncio.shield(
-                    self.channel_layer.group_discard(self.group, self.channel_name)
-                )
+    def _release(self) -> None:
+        self.finished = True
+        feeds.leave(self)
+        if self._drainer is not None and self._drainer is not _current_task():
+            self._drainer.cancel()
 
     async def connect(self) -> None:
         self.out_seq = 0
-        self.last_seq_to = -1
-        self.finished = False
         self._lock = asyncio.Lock()
-        self._poller: asyncio.Task[None] | None = None
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         key = (query.get("key") or [""])[0]
         self.deflate = (query.get("compress") or [""])[0] == "deflate"
-        # The one database read of a join: a small row, no spec (see `run_row_visible`).
+        # The one database read of a join: a small row, no spec (see `run_row_visible`);
+        # the session's user is loaded there too, only if the scenario is not public.
         row = await database_sync_to_async(selectors.run_row_visible)(
             run_id=self.scope["url_route"]["kwargs"]["run_id"], user=self.scope.get("user"), key=key
         )
@@ -93,59 +93,102 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.run_id, self.stream_id = str(row["id"]), row["stream_id"]
-        self.group = Run.group_for(row["id"])
         self.bounds = list(chunk_bounds(row["frames_total"]))
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
         after_seq = _after_seq(query)
         self.last_seq_to = -1 if after_seq is None else after_seq
-        async with self._lock:
+        live = row["status"] not in TERMINAL_STATUSES
+        async with self._lock:  # what the feed brings meanwhile waits on the backlog
+            if live:
+                await feeds.join(self, run_id=self.run_id, group=Run.group_for(row["id"]))
+            await self.accept()
             await self._send(wire.run_message(self._next(), selectors.run_brief(row)))
             if after_seq is None:
                 problem = "after_seq: must be an integer ≥ -1; sending every frame"
                 await self._send(wire.error_message(self._next(), problem))
             await self._catch_up(row["stored_seq_to"])
             await self._send_status(row)
-        if row["status"] in TERMINAL_STATUSES:
-            await self._finish()
-        else:
-            self._poller = asyncio.ensure_future(self._poll())
+        if not live:
+            self.finished = True
 
     async def disconnect(self, code: int) -> None:
-        await self._release()
+        self._release()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its per-message `aclose_old_connections()`.
 
-        That call is a round trip to the one database thread for every message, which
-        for 200 viewers is 200 thread hops per chunk, although the live tail rarely
-        touches the database. Every database access here goes through
-        `database_sync_to_async`, which closes stale connections around each call itself.
+        That call is a round trip to the one database thread for every message. Every
+        database access here goes through `database_sync_to_async`, which closes stale
+        connections around each call itself.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    # -- channel-layer events --------------------------------------------------------
+    # -- what the run's feed brings ----------------------------------------------------
 
-    async def run_chunk(self, event: dict[str, Any]) -> None:
+    async def hear(self, event: dict[str, Any]) -> None:
+        """An event of this viewer's run, in announcement order (called by the feed).
+
+        A viewer in step is sent a cached chunk right away: nothing here suspends then,
+        so the feed writes to its viewers one after another without a task switch. A
+        busy viewer (its lock held by the join's catch-up or a seek) or an event that
+        needs the database goes on this viewer's backlog, drained in order by one task.
+        """
+        if self.finished:
+            return
+        if self._backlog is None and not self._lock.locked() and self._in_step(event):
+            await self._handle(event)
+            return
+        if self._backlog is None:
+            self._backlog = deque([event])
+            self._drainer = asyncio.ensure_future(self._drain())
+        else:
+            self._backlog.append(event)  # at most one per announcement of a finite run
+
+    def _in_step(self, event: dict[str, Any]) -> bool:
+        if event["type"] == wire.CHUNK_EVENT:
+            return self.stream_id is not None and event["seq_from"] == self.last_seq_to + 1
+        if event["type"] == wire.STATUS_EVENT:
+            return event["stored_seq_to"] <= self.last_seq_to
+        return False
+
+    async def _drain(self) -> None:
+        try:
+            while self._backlog and not self.finished:
+                await self._handle(self._backlog[0])
+                self._backlog.popleft()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away under us: nothing left to do
+            logger.debug("viewer of run %s stopped", self.run_id, exc_info=True)
+        finally:
+            self._backlog = None
+
+    async def _handle(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
         async with self._lock:
-            if event["seq_to"] <= self.last_seq_to:
-                return  # already sent (from the database, before this announcement)
-            if event["seq_from"] != self.last_seq_to + 1:
-                await self._catch_up(event["seq_to"])  # a gap: the database has what was missed
+            if kind == wire.CHUNK_EVENT:
+                await self._on_chunk(event)
                 return
-            if await self._send_chunk(event["index"]):
-                self.last_seq_to = event["seq_to"]
-
-    async def run_status(self, event: dict[str, Any]) -> None:
-        async with self._lock:
-            if event["status"] in TERMINAL_STATUSES and event["stored_seq_to"] > self.last_seq_to:
+            terminal = event["status"] in TERMINAL_STATUSES
+            if terminal and event["stored_seq_to"] > self.last_seq_to:
                 await self._catch_up(event["stored_seq_to"])  # all stored goes before "done"
-            await self._send_status(event)
-        if event["status"] in TERMINAL_STATUSES:
-            await self._finish()
+            elif kind == wire.LOOK_EVENT:
+                await self._catch_up(event["stored_seq_to"])
+            if kind == wire.STATUS_EVENT or terminal:
+                await self._send_status(event)
+        if terminal:
+            self._release()  # nothing more will be announced: stay only for seeks
+
+    async def _on_chunk(self, event: dict[str, Any]) -> None:
+        if event["seq_to"] <= self.last_seq_to:
+            return  # already sent (from the database, before this announcement)
+        if event["seq_from"] != self.last_seq_to + 1:
+            await self._catch_up(event["seq_to"])  # a gap: the database has what was missed
+            return
+        if await self._send_chunk(event["index"]):
+            self.last_seq_to = event["seq_to"]
 
     # -- client messages -------------------------------------------------------------
 
@@ -199,94 +242,32 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             await self._send(wire.chunk_message(self._next(), chunk))
         return True
 
-    async def _finish(self) -> None:
-        """Nothing more will be announced: leave the group, stay for seeks."""
-        if self._poller is not None and self._poller is not asyncio.current_task():
-            self._poller.cancel()
-        if not self.finished:
-            self.finished = True
-            await self._release()
 
-    async def _poll(self) -> None:
-        """While the run computes, look at it now and then (lost announcements).
-
-        The look is shared: every viewer of the run in this process reads the same
-        status row, fetched at most once per half `POLL_S`; only a viewer that is behind
-        what is stored (or sees the run end) goes to the database for chunks.
-        """
-        try:
-            while not self.finished:
-                await asyncio.sleep(POLL_S * random.uniform(0.8, 1.2))
-                state = await run_states.get(self.run_id, max_age_s=POLL_S / 2)
-                if state is None:
-                    return
-                terminal = state["status"] in TERMINAL_STATUSES
-                if not terminal and state["stored_seq_to"] <= self.last_seq_to:
-                    continue
-                async with self._lock:
-                    await self._catch_up(state["stored_seq_to"])
-                    if terminal:
-                        await self._send_status(state)
-                if terminal:
-                    await self._finish()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the socket went away under us: nothing left to do
-            logger.debug("poller of run %s stopped", self.run_id, exc_info=True)
-
-
-class RunStates:
-    """Runs' status rows shared by this process's viewers: one query per run per period.
-
-    Two hundred viewers polling a run each on their own were 40 queries a second through
-    the one database thread, in the way of the chunk loads of the live tail.
-    """
-
-    MAX_ITEMS = 1024
-
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, dict[str, Any] | None]] = {}
-        self._inflight: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
-
-    async def get(self, run_id: str, *, max_age_s: float) -> dict[str, Any] | None:
-        hit = self._items.get(run_id)
-        if hit is not None and time.monotonic() - hit[0] < max_age_s:
-            return hit[1]
-        loop = asyncio.get_running_loop()
-        fetch = self._inflight.get(run_id)
-        if fetch is None or fetch.get_loop() is not loop:  # (tests: one loop per test)
-            fetch = loop.create_task(self._fetch(run_id))
-            self._inflight[run_id] = fetch
-        return await asyncio.shield(fetch)
-
-    async def _fetch(self, run_id: str) -> dict[str, Any] | None:
-        try:
-            state = await database_sync_to_async(selectors.run_status_get)(run_id=run_id)
-        finally:
-            self._inflight.pop(run_id, None)
-        if len(self._items) >= self.MAX_ITEMS:
-            self._items.clear()
-        self._items[run_id] = (time.monotonic(), state)
-        return state
-
-
-run_states = RunStates()
+def _current_task() -> asyncio.Task[Any] | None:
+    with contextlib.suppress(RuntimeError):
+        return asyncio.current_task()
+    return None
 
 
 def process_stats() -> dict[str, int]:
     """What this process holds for its viewers (the leak test compares it to a baseline):
-    viewers, their pollers, and the channel layer's own channel and group registries."""
+    viewers, their backlogs, the runs' feeds, and the channel layer's own channel, group
+    and subscription registries apart from the feeds' one channel (a fixed cost of the
+    process, made at its first live viewer)."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     loops = list(getattr(layer, "_layers", {}).values())
+    own = feeds.own_channel()
     return {
         "viewers": len(LIVE),
-        "pollers": sum(1 for c in list(LIVE) if c._poller is not None and not c._poller.done()),
-        "layer_channels": sum(len(loop.channels) for loop in loops),
+        "backlogs": sum(1 for c in list(LIVE) if c._backlog is not None),
+        **feeds.stats(),
+        "layer_channels": sum(len([c for c in loop.channels if c != own]) for loop in loops),
         "layer_groups": sum(len(loop.groups) for loop in loops),
-        "layer_subscriptions": sum(len(s._subscribed_to) for loop in loops for s in loop._shards),
-        "run_states": len(run_states._items),
+        "layer_subscriptions": sum(
+            len([c for c in s._subscribed_to if c != own]) for loop in loops for s in loop._shards
+        ),
     }
 
 

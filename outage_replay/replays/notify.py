@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 def announce(run: Any, event: dict[str, Any]) -> bool:
     try:
-        async_to_sync(get_channel_layer().group_send)(run.group_name, event)
+        async_to_sync(get_channel_layer().group_send)(run.group_name, {**event, "run": str(run.id)})
     except (RedisError, OSError, TimeoutError) as exc:
         logger.warning("run %s: could not announce %s (%s)", run.id, event["type"], exc)
         return False

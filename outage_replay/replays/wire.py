@@ -3,7 +3,8 @@
 One module owns it (STYLE: "one function defines the wire format of broadcast
 messages"), so the consumer, the worker and the HTTP API cannot drift apart.
 
-Channel-layer events are notifications only (a few hundred bytes): they name a chunk
+Channel-layer events are notifications only (a few hundred bytes; `notify.announce`
+adds the run's id, which is how a process's feed tells its runs apart): they name a chunk
 that is already committed, and each consumer loads it from the database (through a
 per-process cache). A chunk can weigh hundreds of kilobytes; the events stay far below
 the channel layer's message limit however large a scenario is.
@@ -22,6 +23,7 @@ from simulation.frames import Chunk
 
 CHUNK_EVENT = "run.chunk"
 STATUS_EVENT = "run.status"
+LOOK_EVENT = "run.look"  # in process only: a feed's periodic look at the run's status row
 
 
 def dumps(value: Any) -> str:
