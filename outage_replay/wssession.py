@@ -6,7 +6,7 @@ public run, and a thousand viewers join at once), and wraps every message sent t
 a session, which a socket cannot send a cookie for anyway. Here `scope["session"]` is
 the session store for the request's cookie, loaded on first access, and `scope["user"]`
 is loaded from it the first time it is used, on the thread that uses it: the consumers
-use both only inside `database_sync_to_async` calls (a replay viewer's `run_row_visible`,
+use both only inside `database_sync_to_async` calls (a replay viewer's visibility check,
 which asks for the user only when the scenario is not public; a presenter's token).
 Neither is ever saved from a socket.
 """

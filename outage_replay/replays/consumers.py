@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections import deque
 from typing import Any
@@ -29,8 +30,10 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from outage_replay.scenarios.models import Visibility
 from simulation.frames import chunk_bounds
 
 from . import selectors, wire
@@ -83,10 +86,9 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         key = (query.get("key") or [""])[0]
         self.deflate = (query.get("compress") or [""])[0] == "deflate"
-        # The one database read of a join: a small row, no spec (see `run_row_visible`);
-        # the session's user is loaded there too, only if the scenario is not public.
-        row = await database_sync_to_async(selectors.run_row_visible)(
-            run_id=self.scope["url_route"]["kwargs"]["run_id"], user=self.scope.get("user"), key=key
+        # The one database read of a join: a small row, no spec, shared (`JoinRows`).
+        row = await join_rows.visible(
+            self.scope["url_route"]["kwargs"]["run_id"], scope=self.scope, key=key
         )
         if row is None:
             await self.accept()
@@ -112,6 +114,12 @@ class ReplayConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self._release()
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Channels' own, without its `aclose_old_connections()` (as in `dispatch`): a
+        hop to the database thread for every viewer leaving, when none touched it."""
+        await self.disconnect(message["code"])
+        raise StopConsumer
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its per-message `aclose_old_connections()`.
@@ -241,6 +249,70 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         else:
             await self._send(wire.chunk_message(self._next(), chunk))
         return True
+
+
+class JoinRows:
+    """The rows a join reads (`selectors.run_row`), shared by the viewers of a process.
+
+    A join's one database read is that small row (no spec). Viewers of a run that join
+    at the same moment wait for the same read, and a finished run's row (which no longer
+    changes) is kept `TTL_S` seconds, so a crowd opening the same finished replay makes
+    one trip to the database thread, not a thousand. The visibility rule is applied per
+    viewer: without a trip when the scenario is public or the viewer has no session, on
+    the database thread otherwise (the user is loaded from the session there). A deleted
+    run or a scenario made private shows to new viewers at most `TTL_S` late. A row read
+    just before a viewer joined the run's feed may miss a chunk stored meanwhile: the
+    next announcement's gap check, or the feed's look, sends it.
+    """
+
+    TTL_S = 2.0
+    MAX_ITEMS = 1024
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._inflight: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+
+    async def visible(
+        self, run_id: Any, *, scope: dict[str, Any], key: str
+    ) -> dict[str, Any] | None:
+        row = await self._row(str(run_id))
+        if row is None or row["scenario_id"] is None:
+            return row
+        session = scope.get("session")
+        if row["scenario__visibility"] == Visibility.PUBLIC:
+            allowed = True
+        elif session is None or session.session_key is None:  # nobody signed in
+            allowed = selectors.row_visible(row, user=None, key=key)
+        else:
+            allowed = await database_sync_to_async(selectors.row_visible)(
+                row, user=scope.get("user"), key=key
+            )
+        return row if allowed else None
+
+    async def _row(self, run_id: str) -> dict[str, Any] | None:
+        hit = self._items.get(run_id)
+        if hit is not None and time.monotonic() - hit[0] < self.TTL_S:
+            return hit[1]
+        loop = asyncio.get_running_loop()
+        read = self._inflight.get(run_id)
+        if read is None or read.get_loop() is not loop:  # (tests: one loop per test)
+            read = loop.create_task(self._fetch(run_id))
+            self._inflight[run_id] = read
+        return await asyncio.shield(read)
+
+    async def _fetch(self, run_id: str) -> dict[str, Any] | None:
+        try:
+            row = await database_sync_to_async(selectors.run_row)(run_id=run_id)
+        finally:
+            self._inflight.pop(run_id, None)
+        if row is not None and row["status"] in TERMINAL_STATUSES:
+            if len(self._items) >= self.MAX_ITEMS:
+                self._items.clear()
+            self._items[run_id] = (time.monotonic(), row)
+        return row
+
+
+join_rows = JoinRows()
 
 
 def _current_task() -> asyncio.Task[Any] | None:

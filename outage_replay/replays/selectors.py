@@ -49,27 +49,36 @@ JOIN_FIELDS = (
 )  # fmt: skip
 
 
-def run_row_visible(
-    *, run_id: uuid.UUID | str, user: Any, key: str | None = None
-) -> dict[str, Any] | None:
-    """`JOIN_FIELDS` of the run if `user` (with `key`) may see it, else None: one small
-    read, for callers that must not load and decode the spec (every WebSocket join)."""
-    from outage_replay.scenarios.selectors import visibility_allows
-
+def run_row(*, run_id: uuid.UUID | str) -> dict[str, Any] | None:
+    """`JOIN_FIELDS` of the run, or None: one small read (no spec), whoever asks."""
     try:
         run_id = uuid.UUID(str(run_id))
     except ValueError:
         return None
-    row = Run.objects.filter(pk=run_id).values(*JOIN_FIELDS).first()
-    if row is None or row["scenario_id"] is None:
-        return row
-    allowed = visibility_allows(
+    return Run.objects.filter(pk=run_id).values(*JOIN_FIELDS).first()
+
+
+def row_visible(row: dict[str, Any], *, user: Any, key: str | None = None) -> bool:
+    """May `user` (with `key`) see the run of this `run_row`? The user is looked at only
+    when the scenario is not public."""
+    from outage_replay.scenarios.selectors import visibility_allows
+
+    if row["scenario_id"] is None:
+        return True
+    return visibility_allows(
         visibility=row["scenario__visibility"],
         secret_key=row["scenario__secret_key"],
         user=user,
         key=key or None,
     )
-    return row if allowed else None
+
+
+def run_row_visible(
+    *, run_id: uuid.UUID | str, user: Any, key: str | None = None
+) -> dict[str, Any] | None:
+    """`run_row` if `user` (with `key`) may see the run, else None."""
+    row = run_row(run_id=run_id)
+    return row if row is not None and row_visible(row, user=user, key=key) else None
 
 
 def run_brief(row: dict[str, Any]) -> dict[str, Any]:

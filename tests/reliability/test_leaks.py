@@ -117,7 +117,8 @@ def test_500_viewers_leaving_a_computing_run_leave_nothing_behind(live_stack):
     deadline = time.monotonic() + 30
     while True:
         stats, counts = daphne_stats(base), redis_counts(group)
-        settled = stats == baseline and counts["group_subscribers"] == 0
+        # Nothing more than before (a feed an earlier test left may since have lapsed).
+        settled = all(stats[k] <= baseline[k] for k in baseline) and not counts["group_subscribers"]
         if settled and counts["channels"] <= redis_before["channels"]:
             assert counts["feed_channels"] <= 1, counts
             break

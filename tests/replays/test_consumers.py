@@ -212,3 +212,95 @@ async def test_it_sends_chunks_compressed_when_asked():
     assert (await receive(packed))["type"] == "status"
     await plain.disconnect()
     await packed.disconnect()
+
+
+async def test_a_draft_run_shows_only_to_a_signed_in_staff_member():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    run = await finished_run(visibility="draft")
+
+    @database_sync_to_async
+    def session_cookie(staff: bool) -> bytes:
+        user = get_user_model().objects.create_user(f"u{int(staff)}", is_staff=staff)
+        client = Client()
+        client.force_login(user)
+        return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    anonymous = connect(f"/ws/runs/{run.id}/")
+    await anonymous.connect()
+    assert (await anonymous.receive_output(timeout=5))["code"] == 4404
+    for staff, expected in ((False, "closed"), (True, "run")):
+        headers = [*ORIGIN, (b"cookie", await session_cookie(staff))]
+        ws = WebsocketCommunicator(application, f"/ws/runs/{run.id}/", headers=headers)
+        await ws.connect()
+        message = await ws.receive_output(timeout=5)
+        closed = message["type"] == "websocket.close"
+        assert ("closed" if closed else json.loads(message["text"])["type"]) == expected, staff
+        await ws.disconnect()
+
+
+async def test_a_crowd_joining_a_finished_run_reads_its_row_once(monkeypatch):
+    import asyncio
+
+    from outage_replay.replays import selectors
+    from outage_replay.replays.consumers import join_rows
+
+    run = await finished_run()
+    reads: list[str] = []
+    real = selectors.run_row
+
+    def counted(*, run_id: Any) -> Any:
+        reads.append(str(run_id))
+        return real(run_id=run_id)
+
+    monkeypatch.setattr(selectors, "run_row", counted)
+    monkeypatch.setattr(join_rows, "_items", {})
+    crowd = [connect(f"/ws/runs/{run.id}/") for _ in range(20)]
+    await asyncio.gather(*(ws.connect() for ws in crowd))
+    for ws in crowd:
+        messages = await receive_all(ws, until="status")
+        assert chunks_of(messages) == list(range(9))
+        await ws.disconnect()
+    assert reads == [str(run.id)]
+
+
+async def test_a_busy_viewer_does_not_hold_up_the_others():
+    """The feed writes to viewers in step at once; a busy one (here: its lock held, as
+    while it answers a seek) gets its chunks afterwards, in order, each exactly once."""
+    from outage_replay.replays.feeds import feeds
+
+    @database_sync_to_async
+    def running_run() -> tuple[Run, list[Any]]:
+        from simulation import Simulation, parse_document
+
+        run, _ = services.run_create(scenario=make_scenario(), fresh=True)
+        Run.objects.filter(pk=run.pk).update(status="running")
+        run.refresh_from_db()
+        return run, list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
+
+    store = database_sync_to_async(
+        lambda run, chunk: services._chunk_store(
+            run=run, chunk=chunk, encoded=EncodedChunk.of(chunk)
+        )
+    )
+    run, chunks = await running_run()
+    await store(run, chunks[0])
+    busy, free = connect(f"/ws/runs/{run.id}/"), connect(f"/ws/runs/{run.id}/")
+    for ws in (busy, free):
+        await ws.connect()
+        assert chunks_of(await receive_all(ws, until="status")) == [0]
+    first_viewer = next(iter(feeds._feeds[str(run.id)].viewers))  # join order: `busy`
+    await first_viewer._lock.acquire()
+    try:
+        for chunk in chunks[1:4]:
+            await store(run, chunk)
+            await database_sync_to_async(announce)(run, chunk_event(chunk))
+        assert [(await receive(free))["index"] for _ in range(3)] == [1, 2, 3]
+        assert await busy.receive_nothing(timeout=0.2)
+    finally:
+        first_viewer._lock.release()
+    assert [(await receive(busy))["index"] for _ in range(3)] == [1, 2, 3]
+    assert await busy.receive_nothing(timeout=0.2)
+    for ws in (busy, free):
+        await ws.disconnect()
