@@ -253,13 +253,19 @@ def mech(mid: str, mtype: str, services: list[str], params: dict, description: s
 
 
 FLAP_LOAD = 0.004
+# Ready targets that fail on late checks when every check is late (the health-check load
+# loop): 1 / FLAP_LOAD, so that at worst their failures alone fill the checker once. At
+# that strength the loop amplifies an overload but cannot hold one by itself; AWS's
+# re-enabling of failover at 14:09 without new errors rules out a loop above ~510, which
+# would have kept the checker overloaded after propagation was normal (docs/MODEL.md §3.6).
+LATE_TARGETS = 250
 # Backlogs and capacity that move over hours are stepped every 30 s (fluid models
 # elsewhere every 10 s, the frame interval); finer steps only cost run time.
 SLOW_TICK_S = 30
 # Service-owned load balancers (STS, Connect): their AZs fail over more slowly than the
 # NLB fleet's (AZ removals per unit of checker overload per second).
-SERVICE_LB_FAILOVER_RATE = 0.000006
-SERVICE_LB_RATE_TEXT = "at 0.3% of the NLB fleet's rate"
+SERVICE_LB_FAILOVER_RATE = 0.000005
+SERVICE_LB_RATE_TEXT = "at 0.25% of the NLB fleet's rate"
 LAMBDA_RELAX_S = 9600
 GLOBAL_TABLES_DRAIN_PER_S = 46
 DDB_DOWN = {"service": "dynamodb", "status": "down"}
@@ -389,6 +395,7 @@ MECHANISMS = [
             "target_fraction": 0.3,
             "base_load": 0.6,
             "flap_load": FLAP_LOAD,
+            "late_targets": LATE_TARGETS,
             "load_balancers": 50,
             "azs": 3,
             "failover_rate_per_s": 0.002,
@@ -399,7 +406,9 @@ MECHANISMS = [
         "checker load rose; automatic AZ failover removed healthy capacity; disabling it at "
         "09:36 ended the errors. OURS: 30% of unready instances are NLB targets, each adds "
         "0.4% checker load (so checks overload about 400 unready targets in, a few minutes "
-        "after the backlog starts); traffic needs 75% of capacity.",
+        "after the backlog starts); traffic needs 75% of capacity. Late checks fail ready "
+        "targets too (up to 250 when every check is late), which loads the checker further: "
+        "a loop that amplifies the overload but, at this strength, ends with its trigger.",
     ),
     mech(
         "lambda-sqs",
@@ -445,6 +454,7 @@ MECHANISMS = [
             "target_fraction": 0.3,
             "base_load": 0.6,
             "flap_load": FLAP_LOAD,
+            "late_targets": LATE_TARGETS,
             "load_balancers": 50,
             "azs": 3,
             "failover_rate_per_s": SERVICE_LB_FAILOVER_RATE,
@@ -467,6 +477,7 @@ MECHANISMS = [
             "target_fraction": 0.3,
             "base_load": 0.6,
             "flap_load": FLAP_LOAD,
+            "late_targets": LATE_TARGETS,
             "load_balancers": 50,
             "azs": 3,
             "failover_rate_per_s": SERVICE_LB_FAILOVER_RATE,
@@ -607,7 +618,7 @@ DNS_RESTORE_S = 6430  # FITTED to 02:25 (manual restoration of every record).
 DWFM_RESPONSE_S = 5100  # FITTED to 04:14 (engineers tried mitigations first; AWS gives none).
 SQS_RESPONSE_S = 6720  # FITTED to 04:40.
 REDSHIFT_BACKLOG = 21000  # FITTED to 06:45: cluster-units queued (about 6 h of failures).
-NLB_DETECT_S = 4560  # FITTED: AWS's monitoring detected the NLB failures at 06:52.
+NLB_DETECT_S = 4660  # FITTED: AWS's monitoring detected the NLB failures at 06:52.
 NLB_RESPONSE_S = 9840  # FITTED to 09:36.
 EC2_RELAX_S = 2880  # FITTED to 11:23.
 NLB_ENABLE_S = 1020  # FITTED to 14:09.

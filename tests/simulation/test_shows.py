@@ -96,6 +96,62 @@ def test_it_marks_dwfm_sustained_after_dynamodb_recovers() -> None:
             assert not span["from_s"] * 1000 <= t_ms < span["to_s"] * 1000
 
 
+NLB_LOOP = tuple(
+    (f"mechanisms.{m}.params.late_targets", 600) for m in ("nlb-hc", "sts-nlb", "connect-nlb")
+)
+FAILOVER_STAYS_ON = (("interventions.nlb-disable-failover.enabled", False),)
+
+
+def healthy_from_s(result: Result, service: str) -> float:
+    """When `service` became healthy for the last time."""
+    ends = [to_s for status, _, to_s in result.intervals[service] if status != "healthy"]
+    return float(max(ends, default=0.0))
+
+
+def test_it_ends_nlb_failure_with_its_trigger_at_the_aws_loop_strength() -> None:
+    # Failover left on: NLB fails until the propagation backlog is gone, then recovers;
+    # the late-check loop (250 targets, L = 1) amplifies the overload but cannot hold it.
+    result = run_aws(FAILOVER_STAYS_ON)
+    assert not [s for s in result.sustained if s["service"] == "nlb"]
+    netmgr_s = healthy_from_s(result, "ec2-netmgr")
+    nlb_s = healthy_from_s(result, "nlb")
+    assert netmgr_s - 600 < nlb_s < netmgr_s + 600
+    # While propagation was impaired the loop added load beyond the unready targets'.
+    late = [f["metrics"]["nlb-hc"]["late_flapping"] for f in result.frames[::60]]
+    assert max(late) > 200
+
+
+def test_it_marks_nlb_sustained_by_health_check_load_with_a_stronger_loop() -> None:
+    # 600 late-failing targets (L = 2.4 > 2√L − L at the background load): once over
+    # capacity the checker stays there by itself after propagation is normal.
+    result = run_aws(NLB_LOOP + FAILOVER_STAYS_ON)
+    spans = [s for s in result.sustained if s["service"] == "nlb"]
+    assert len(spans) == 1
+    span = spans[0]
+    assert span["loop"] == "health-check load" and span["mechanism"] == "nlb-hc"
+    assert span["triggers"] == ["ec2-netmgr"]
+    assert span["from_s"] >= healthy_from_s(result, "ec2-netmgr")
+    assert span["to_s"] == result.spec.duration_s
+    start = next(e for e in result.events if e.kind == "sustained.start" and e.service == "nlb")
+    assert "Network Manager" in start.text and "still failing" in start.text
+    # The checker is overloaded only by its own late checks: unready targets alone
+    # would leave it below capacity.
+    last = result.frames[-1]["metrics"]["nlb-hc"]
+    assert last["utilisation"] > 1 and last["late_flapping"] > 0
+    assert last["removed_azs"] > 0
+
+
+def test_it_brings_nlb_errors_back_at_14_09_with_a_loop_that_latches() -> None:
+    # Why the AWS value stays below ~510: a latching loop keeps the checker overloaded
+    # after 10:36, so re-enabling failover at 14:09 would fail NLB again, which AWS's
+    # record does not show; at the AWS strength it does not.
+    enabled_s = next(m["sim_s"] for m in run_aws().milestones if m["id"] == "nlb-failover-on")
+    assert enabled_s is not None
+    latched = [s for s in run_aws(NLB_LOOP).sustained if s["service"] == "nlb"]
+    assert len(latched) == 1 and latched[0]["from_s"] >= enabled_s
+    assert healthy_from_s(run_aws(), "nlb") < enabled_s
+
+
 def test_it_has_no_sustained_span_without_a_loop() -> None:
     fastly = next(p for p in LIBRARY if p.stem.startswith("fastly"))
     assert run(fastly).sustained == []
