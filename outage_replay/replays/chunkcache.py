@@ -50,6 +50,10 @@ class EncodedChunks:
                 del self._locks[key]
         return chunk
 
+    def peek(self, stream_id: int | None, index: int) -> EncodedChunk | None:
+        """The chunk if this process has it already (never waits, never loads)."""
+        return None if stream_id is None else self._hit((stream_id, index))
+
     def _hit(self, key: Key) -> EncodedChunk | None:
         chunk = self._items.get(key)
         if chunk is not None:
