@@ -142,7 +142,7 @@ def test_a_rerun_is_verified_identical_and_the_race_explored(live_url, open_page
     explorer.get_by_role("button", name="Explore the race").click()
     expect(page.locator("#explore-counts")).to_contain_text("159,494 schedules", timeout=60_000)
     expect(page.locator("#explore-counts")).to_contain_text("1,048 end with an EMPTY record")
-    expect(explorer.locator(".seq-msg.final")).to_contain_text("EMPTY")
+    expect(explorer.locator(".sq-steps li.final")).to_contain_text("EMPTY")
     explorer.scroll_into_view_if_needed()
     viewer.shot("verified-and-explored")
     assert axe_serious(page) == []

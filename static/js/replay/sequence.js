@@ -1,9 +1,13 @@
-// Sequence diagram of a mechanism that declares actors and messages (its `sequence`):
-// one lane per actor over a window of time ending at the playhead, an arrow per declared
-// message at the moment it happened (from its sender's lane to its receiver's), a mark
-// where a message has no receiver. Routine messages are thin and untagged; the others are
-// tagged (e.g. the stale write and the clean-up deletion of the DNS race). Reusable:
-// declaration, container and callbacks in; no page globals.
+// Sequence diagrams: one lane per actor, an arrow per message from its sender's lane to
+// its receiver's, a mark where a message has no receiver; tags on up to LEVELS rows above
+// the lanes. Two uses, one drawing:
+// - `createSequence`: a mechanism that declares actors and messages (its `sequence`),
+//   over a window of time ending at the playhead, each message at the moment it happened.
+//   Routine messages are thin and untagged; the others are tagged (e.g. the stale write
+//   and the clean-up deletion of the DNS race) and seek the player when activated.
+// - `createSchedule`: an ordered list of steps (the race explorer's schedule), one column
+//   per step, tagged with its number, and the steps as a numbered list below.
+// Reusable: declarations, container and callbacks in; no page globals.
 
 import { h, setText } from "./dom.js";
 import { Timeline } from "./timeline.js";
@@ -11,12 +15,55 @@ import { Timeline } from "./timeline.js";
 const SVG = "http://www.w3.org/2000/svg";
 const LANE = 24, TOP = 60, LEFT = 112, RIGHT = 10, LEVELS = 3;
 const WINDOWS = [60, 300, 1800];
+const STEP_W = 44, STEP_TOP = 46;
 
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) if (v != null) el.setAttribute(k, String(v));
   for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return el;
+}
+
+const laneY = (top, i) => top + i * LANE + LANE / 2;
+
+function laneParts(actors, top, right) {
+  return actors.flatMap((a, i) => [
+    s("line", { class: "sq-lane", x1: LEFT, x2: right, y1: laneY(top, i), y2: laneY(top, i) }),
+    s("text", { class: "sq-actor", x: LEFT - 6, y: laneY(top, i) + 4, "text-anchor": "end" }, a.label),
+  ]);
+}
+
+// One message at x from lane `from` to lane `to` (the same lane: a mark). A tag takes the
+// first of `levels` rows where it ends before the last tag placed there begins (callers
+// walk right to left); `right` is the plot's right edge.
+function messagePart({ x, from, to, top, tone, routine, label, title, levels, right, center }) {
+  const y0 = laneY(top, from), y1 = laneY(top, to);
+  const g = s("g", { class: `sq-msg tone-${tone}${routine ? " routine" : ""}` });
+  g.append(s("title", {}, title));
+  if (from === to) g.append(s("circle", { cx: x, cy: y0, r: routine ? 2 : 4 }));
+  else {
+    const dir = y1 > y0 ? 1 : -1;
+    g.append(s("line", { x1: x, x2: x, y1: y0, y2: y1 - dir * 4 }),
+      s("path", { d: `M${x - 4},${y1 - dir * 7} L${x + 4},${y1 - dir * 7} L${x},${y1} Z` }));
+  }
+  if (label) {
+    const w = label.length * 6 + 8, atEnd = !center && x + w > right;
+    const a = center ? x - w / 2 : atEnd ? x - w : x, b = center ? x + w / 2 : atEnd ? x : x + w;
+    let lv = levels.findIndex((left) => b + 4 < left);
+    if (lv < 0) lv = levels.length - 1;
+    levels[lv] = Math.min(levels[lv], a);
+    const ly = top - 34 + lv * 12;
+    g.append(s("line", { class: "sq-leader", x1: x, x2: x, y1: ly + 3, y2: Math.min(y0, y1) }),
+      s("text", { x, y: ly, "text-anchor": center ? "middle" : atEnd ? "end" : "start" }, label));
+  }
+  return g;
+}
+
+function sizeSvg(svg, width, height, parts) {
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("height", String(height));
+  svg.replaceChildren(...parts);
 }
 
 export function createSequence(root, { mechanism, clock, onSeek, onChange = () => {} }) {
@@ -63,17 +110,10 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
     if (k === key) return;
     key = k;
     const x = (t) => LEFT + ((t - t0) / spanMs) * plotW;
-    const height = TOP + seq.actors.length * LANE + 8;
-    const parts = [];
-    seq.actors.forEach((a, i) => {
-      const y = TOP + i * LANE + LANE / 2;
-      parts.push(s("line", { class: "sq-lane", x1: LEFT, x2: LEFT + plotW, y1: y, y2: y }),
-        s("text", { class: "sq-actor", x: LEFT - 6, y: y + 4, "text-anchor": "end" }, a.label));
-    });
+    const right = LEFT + plotW, height = TOP + seq.actors.length * LANE + 8;
+    const parts = laneParts(seq.actors, TOP, right);
     parts.push(s("text", { class: "sq-time", x: LEFT, y: 12 }, clock.info(Math.max(0, t0)).time),
-      s("text", { class: "sq-time", x: LEFT + plotW, y: 12, "text-anchor": "end" }, clock.info(t1).time));
-    // Tags sit on up to LEVELS rows above the lanes; walking right to left, a tag takes
-    // the first row where it ends before the last tag placed there begins.
+      s("text", { class: "sq-time", x: right, y: 12, "text-anchor": "end" }, clock.info(t1).time));
     const levels = new Array(LEVELS).fill(Infinity);
     let latest = null;
     for (let i = hi; i >= 0 && events[i].t_ms >= t0; i--) {
@@ -81,38 +121,42 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
       const from = lanes.get(m.from || ev.actor), to = lanes.get(m.to || ev.actor);
       if (from == null || to == null) continue;
       if (!m.routine && !latest) latest = { ev, m };
-      const xx = x(ev.t_ms), y0 = TOP + from * LANE + LANE / 2, y1 = TOP + to * LANE + LANE / 2;
-      const cls = `sq-msg tone-${m.tone}${m.routine ? " routine" : ""}`;
-      const g = s("g", { class: cls, tabindex: m.routine ? null : "0", role: m.routine ? null : "button" });
-      g.append(s("title", {}, `${clock.info(ev.t_ms).time} ${ev.text || m.label}`));
-      if (from === to) g.append(s("circle", { cx: xx, cy: y0, r: m.routine ? 2 : 4 }));
-      else {
-        const dir = y1 > y0 ? 1 : -1;
-        g.append(s("line", { x1: xx, x2: xx, y1: y0, y2: y1 - dir * 4 }),
-          s("path", { d: `M${xx - 4},${y1 - dir * 7} L${xx + 4},${y1 - dir * 7} L${xx},${y1} Z` }));
-      }
+      const g = messagePart({ x: x(ev.t_ms), from, to, top: TOP, tone: m.tone, routine: m.routine,
+        label: m.routine ? "" : m.label, title: `${clock.info(ev.t_ms).time} ${ev.text || m.label}`, levels, right });
       if (!m.routine) {
-        const w = m.label.length * 6 + 8, atEnd = xx + w > LEFT + plotW;
-        const a = atEnd ? xx - w : xx, b = atEnd ? xx : xx + w;
-        let lv = levels.findIndex((left) => b + 4 < left);
-        if (lv < 0) lv = LEVELS - 1;
-        levels[lv] = Math.min(levels[lv], a);
-        const ly = 26 + lv * 12;
-        g.append(s("line", { class: "sq-leader", x1: xx, x2: xx, y1: ly + 3, y2: Math.min(y0, y1) }),
-          s("text", { x: xx, y: ly, "text-anchor": atEnd ? "end" : "start" }, m.label));
+        g.setAttribute("tabindex", "0");
+        g.setAttribute("role", "button");
         g.addEventListener("click", () => onSeek(ev.t_ms));
         g.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onSeek(ev.t_ms); } });
       }
       parts.push(g);
     }
-    parts.push(s("line", { class: "sq-playhead", x1: LEFT + plotW, x2: LEFT + plotW, y1: TOP - 6, y2: height - 4 }));
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    svg.setAttribute("width", String(width));
-    svg.setAttribute("height", String(height));
-    svg.replaceChildren(...parts);
+    parts.push(s("line", { class: "sq-playhead", x1: right, x2: right, y1: TOP - 6, y2: height - 4 }));
+    sizeSvg(svg, width, height, parts);
     setText(caption, latest ? `${clock.info(latest.ev.t_ms).time} — ${latest.ev.text || latest.m.label}`
       : `No ${seq.title || "sequence"} messages in the ${windowS < 120 ? `${windowS} s` : `${windowS / 60} min`} before the playhead.`);
   }
 
   return { update, addEvents, kinds: byKind };
+}
+
+// An ordered schedule: `actors` [{id, label}], `steps` [{from, to, tone, text, final}]
+// (actor ids; `to` null or equal to `from`: a mark). Returns the diagram's element.
+export function createSchedule({ id, title, actors, steps }) {
+  const lanes = new Map(actors.map((a, i) => [a.id, i]));
+  const right = LEFT + steps.length * STEP_W, height = STEP_TOP + actors.length * LANE + 8;
+  const parts = laneParts(actors, STEP_TOP, right);
+  const levels = new Array(LEVELS).fill(Infinity);
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const st = steps[i], from = lanes.get(st.from) ?? 0;
+    parts.push(messagePart({ x: LEFT + (i + 0.5) * STEP_W, from, to: lanes.get(st.to) ?? from, top: STEP_TOP,
+      tone: st.tone, routine: false, label: String(i + 1), title: `${i + 1}. ${st.text}`, levels, right, center: true }));
+  }
+  const svg = s("svg", { class: "sq-svg", role: "img", "aria-labelledby": `${id}-cap` });
+  sizeSvg(svg, right + RIGHT, height, parts);
+  return h("div", { class: "sq sq-schedule" },
+    h("h3", { class: "sq-title" }, title),
+    h("div", { class: "sq-scroll", tabindex: "0", role: "group", "aria-label": `${title} (scrolls sideways)` }, svg),
+    h("p", { class: "sq-note muted", id: `${id}-cap` }, `Sequence diagram: one lane per actor, one numbered arrow per step; the list below has the same ${steps.length} steps.`),
+    h("ol", { class: "sq-steps" }, steps.map((st) => h("li", { class: `tone-${st.tone}${st.final ? " final" : ""}` }, st.text))));
 }

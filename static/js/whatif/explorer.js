@@ -1,12 +1,14 @@
 // "Explore the race" (replay page, scenarios with dns_automation): every interleaving of
 // a small Planner/Enactor configuration, enumerated in a worker (POST /api/explore/),
-// counted, and the first schedule that empties a record drawn as a sequence diagram:
-// one lifeline per Planner, Enactor and endpoint record, one message per step.
+// counted, and the first schedule that empties a record drawn as a sequence diagram (the
+// player's, replay/sequence.js): one lane per Planner, Enactor and endpoint record, one
+// numbered message per step.
 // "Replay this interleaving" sends only the exploration's key and the schedule's number
 // (POST /api/explore/<key>/replay); the server builds the run's variant from the stored
 // exploration (an identical run is reused) and the comparison with this run opens.
 
 import { h, fill } from "../replay/dom.js";
+import { createSchedule } from "../replay/sequence.js";
 
 const root = document.getElementById("explorer");
 const data = JSON.parse(document.getElementById("explorer-data").textContent);
@@ -77,23 +79,24 @@ function replayButton(key) {
   return h("p", { class: "replay-row" }, button, " ", note);
 }
 
+// The counterexample's messages (race.py: {actor, target, text, stale, deletes, final})
+// as a schedule for the shared sequence diagram; the end state is a mark on the record
+// it leaves empty.
 function diagram(steps, c) {
-  const lanes = [{ id: "planner", label: "Planner" }, { id: "plans", label: "Plans" },
-    ...Array.from({ length: c.enactors }, (_, i) => ({ id: `enactor-${String.fromCharCode(97 + i)}`, label: `Enactor ${String.fromCharCode(65 + i)}` })),
-    ...Array.from({ length: c.endpoints }, (_, i) => ({ id: `endpoint-${i}`, label: `Record: endpoint ${i}` }))];
-  const col = new Map(lanes.map((l, i) => [l.id, i + 1]));
-  const grid = h("div", { class: "seq", role: "img", "aria-label": "Sequence diagram of the counterexample; the numbered list below has the same steps", style: { gridTemplateColumns: `repeat(${lanes.length}, minmax(5.5rem, 1fr))` } },
-    lanes.map((l) => h("div", { class: "seq-head", style: { gridColumn: String(col.get(l.id)) } }, l.label)));
-  steps.forEach((s, i) => {
-    const row = String(i + 2);
-    const from = col.get(s.actor) || 1, to = s.final ? lanes.length : (col.get(s.target) || from);
-    const [lo, hi] = from <= to ? [from, to] : [to, from];
-    const kind = s.final ? "final" : s.stale ? "stale" : s.deletes ? "deletes" : "";
-    grid.append(h("div", { class: `seq-msg ${kind} ${from > to ? "leftward" : ""}`, style: { gridColumn: `${lo} / ${hi + 1}`, gridRow: row } },
-      h("span", { class: "seq-n" }, `${i + 1}`), h("span", { class: "seq-text" }, s.text)));
+  const letter = (i) => String.fromCharCode(97 + i);
+  const actors = [{ id: "planner", label: "Planner" }, { id: "plans", label: "Plans" },
+    ...Array.from({ length: c.enactors }, (_, i) => ({ id: `enactor-${letter(i)}`, label: `Enactor ${letter(i).toUpperCase()}` })),
+    ...Array.from({ length: c.endpoints }, (_, i) => ({ id: `endpoint-${i}`, label: `Endpoint ${i}` }))];
+  const schedule = steps.map((st) => {
+    if (st.final) {
+      const empty = /endpoint (\d+) \([^)]*\): EMPTY/.exec(st.text);
+      const lane = `endpoint-${empty ? empty[1] : 0}`;
+      return { from: lane, to: lane, tone: "bad", text: st.text, final: true };
+    }
+    const tone = st.stale || st.deletes ? "bad" : st.text.includes("cannot write") ? "warn" : "plain";
+    return { from: st.actor, to: st.target, tone, text: st.text };
   });
-  const list = h("ol", { class: "seq-list sr-only" }, steps.map((s) => h("li", {}, s.text)));
-  return h("div", { class: "seq-wrap" }, h("h3", { class: "seq-h" }, "A schedule that empties the record"), grid, list);
+  return createSchedule({ id: "explore-seq", title: "A schedule that empties the record", actors, steps: schedule });
 }
 
 form.addEventListener("submit", (e) => { e.preventDefault(); explore(); });
