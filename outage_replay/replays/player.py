@@ -53,14 +53,18 @@ def run_and_first_chunk(
     run_id: UUID, *, user: Any, key: str | None
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The run meta of docs/CONTRACTS.md and its first stored chunk (None when the run is
-    missing or not visible to `user` with `key`). The first chunk is small (the runs app
-    keeps it so), and embedding it lets the page draw its first frame without waiting
-    for the socket."""
+    missing or not visible to `user` with `key`)."""
     from outage_replay.replays import selectors
 
     run = selectors.run_get_visible(run_id=run_id, user=user, key=key)
-    if run is None:
-        return None
+    return None if run is None else meta_and_first_chunk(run)
+
+
+def meta_and_first_chunk(run: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The first chunk is small (the runs app keeps it so), and embedding it lets the
+    page draw its first frame without waiting for the socket."""
+    from outage_replay.replays import selectors
+
     first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1)
     return selectors.run_meta(run=run), (first[0].as_chunk().to_dict() if first else None)
 
@@ -113,10 +117,14 @@ def player_context(
 
 
 def replay_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
-    found = run_and_first_chunk(run_id, user=request.user, key=request.GET.get("key"))
-    if found is None:
-        raise Http404("No such run")
+    from . import selectors
     from .whatif import whatif_context
 
-    context = {**player_context(request, *found), **whatif_context(request, run_id)}
+    run = selectors.run_get_visible(run_id=run_id, user=request.user, key=request.GET.get("key"))
+    if run is None:
+        raise Http404("No such run")
+    context = {
+        **player_context(request, *meta_and_first_chunk(run)),
+        **whatif_context(request, run),
+    }
     return render(request, "replays/replay.html", context)

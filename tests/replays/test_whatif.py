@@ -64,3 +64,21 @@ def test_the_replay_page_offers_the_panel_with_this_run_as_the_base(
         and data["seed"] == 5
         and data["default_seed"] == scenario.seed
     )
+
+
+def test_the_panel_follows_an_edited_scenario(client: Client, scenario: Any) -> None:
+    """The panel's spec-derived part is kept per scenario version: a replaced document
+    (as the admin or an import writes it) shows at once."""
+    import copy
+
+    from outage_replay.scenarios.services import scenario_import
+
+    from .conftest import tiny_doc
+
+    before = panel_data(client.get(f"/s/{scenario.slug}/").content.decode())
+    assert before["knobs"][0]["value"] == 2.0
+    doc = copy.deepcopy(tiny_doc())
+    doc["mechanisms"][0]["params"]["service_rate_per_s"] = 3.0
+    scenario_import(doc=doc, visibility="public", replace=True)
+    after = panel_data(client.get(f"/s/{scenario.slug}/").content.decode())
+    assert after["knobs"][0]["value"] == 3.0
