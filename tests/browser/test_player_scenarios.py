@@ -19,6 +19,7 @@ from simulation.mechanisms import declare_mechanisms
 
 from .axe import assert_accessible, check_both_schemes
 from .conftest import LIBRARY, create_run, import_scenario, wait_run_done
+from .geometry import axis_problems, graph_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
@@ -134,6 +135,9 @@ def check_player(path: Path, doc: dict[str, Any], run: Any, live_url: str, open_
     assert "Confidence ±" not in page.content()
     assert "real milestones happened" in page.locator("#fidelity").text_content()
     viewer.shot(f"{path.stem}-1280x800")
+    # Edges clear of other nodes, labels inside their node, no axis label cut off.
+    assert graph_problems(page) == []
+    assert axis_problems(page) == []
 
     # axe-core, light and dark, then the two other looks.
     found = check_both_schemes(page)
@@ -142,12 +146,16 @@ def check_player(path: Path, doc: dict[str, Any], run: Any, live_url: str, open_
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.wait_for_timeout(300)
     viewer.shot(f"{path.stem}-1920x1080-dark")
+    assert axis_problems(page) == []
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)
     wide = page.evaluate(WIDER_THAN_SCREEN)
     assert wide["over"] <= 0, f"sideways scroll at 390×844: {wide}"
     viewer.shot(f"{path.stem}-390x844")
+    assert axis_problems(page) == []
+    page.evaluate("() => window.__replay.select(null)")  # the phone graph, nothing selected
+    assert graph_problems(page) == []
     viewer.assert_no_errors()
     viewer.context.close()
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import aws_doc, create_run, import_scenario, wait_run_done
+from .geometry import axis_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
@@ -96,6 +97,8 @@ def test_what_if_from_the_replay_to_a_shared_comparison(live_url, open_page):
     link = page.evaluate("() => document.getElementById('copy-status').dataset.url")
     assert re.search(r"/compare/.+\?t=1d02:00:00&focus=dynamodb$", link), link
     assert axe_serious(page) == []
+    page.wait_for_function("() => document.querySelectorAll('.chart canvas').length > 0")
+    assert axis_problems(page) == []
     viewer.assert_no_errors()
 
     fresh = open_page(1440, 900, bypass_csp=True)

@@ -43,7 +43,8 @@ export function createOverlayCharts(root, { plan, a, b, clock, onSeek }) {
   new ResizeObserver(() => {
     for (const it of items) {
       const w = Math.max(200, Math.floor(it.u.root.parentElement.clientWidth));
-      if (Math.abs(w - it.u.width) > 2) it.u.setSize({ width: w, height: 160 });
+      // Never wider than its figure (the canvas would spill past the chart's box); grows in steps.
+      if (w < it.u.width || w - it.u.width > 2) it.u.setSize({ width: w, height: 160 });
       it.lastX = -1;
     }
   }).observe(root);

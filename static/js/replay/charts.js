@@ -64,7 +64,8 @@ export function createCharts(root, { plan, timeline, clock, onSeek, spans = () =
   function resize() {
     for (const it of items) {
       const w = Math.max(200, Math.floor(it.u.root.parentElement.clientWidth));
-      if (Math.abs(w - it.u.width) > 2) it.u.setSize({ width: w, height: 150 });
+      // Never wider than its figure (the canvas would spill past the chart's box); grows in steps.
+      if (w < it.u.width || w - it.u.width > 2) it.u.setSize({ width: w, height: 150 });
       it.lastX = -1;
     }
     if (lastView) update(lastView);

@@ -1,10 +1,13 @@
 // Dependency graph (Cytoscape.js, dagre layered layout, one compound node per group).
 // Edges point from a dependency to its dependent — the direction failure spreads. Status
 // shows as fill colour, node shape (octagon = down, …), an icon and the word itself.
+// Nodes are sized to their wrapped names; edges are routed around every node but their
+// own two ends (routes.js), once, when the graph is laid out.
 
 import cytoscape from "cytoscape";
 import dagre from "cytoscape-dagre";
 import { STATUS_ICON, cssVar } from "./dom.js";
+import { routeEdges, segmentStyle } from "./routes.js";
 
 cytoscape.use(dagre);
 
@@ -24,19 +27,21 @@ function styles(p) {
   const s = [
     { selector: "node", style: {
       shape: (n) => SHAPE[n.data("status")] || "round-rectangle",
-      width: NODE_W, height: NODE_H, label: "data(label)", "text-wrap": "wrap", "text-max-width": NODE_W - 10,
-      "font-size": 10, "line-height": 1.1, "z-compound-depth": "top", "font-family": "system-ui, sans-serif", "text-valign": "center", "text-halign": "center",
+      label: "data(label)", "text-wrap": "wrap",
+      "font-size": FONT_PX, "line-height": LINE, "z-compound-depth": "top", "font-family": FONT_FAMILY, "text-valign": "center", "text-halign": "center",
       "border-width": 2, "background-color": p.st.none.fill, "border-color": p.st.none.line, color: p.fg,
       "transition-property": "none",
     } },
+    { selector: "node.service", style: { width: "data(w)", height: "data(h)", "text-max-width": "data(w)" } },
     { selector: ":parent", style: {
       shape: "round-rectangle", "background-color": p.group, "background-opacity": 1, "border-width": 1,
       "border-color": p.edge, "border-style": "dashed", label: "data(label)", "text-valign": "top",
-      "text-halign": "center", "font-size": 11, "font-weight": 600, color: p.muted, padding: 4, "text-margin-y": -1,
+      "text-halign": "center", "font-size": 11, "font-weight": 600, color: p.muted, padding: GROUP_PAD, "text-margin-y": -1,
+      "z-compound-depth": "bottom",  // under the edges that cross the group
     } },
     { selector: "edge", style: {
       width: 1.6, "line-color": p.edge, "target-arrow-color": p.edge, "target-arrow-shape": "triangle",
-      "curve-style": "bezier", "arrow-scale": 0.9,
+      "curve-style": "straight", "arrow-scale": 0.9, "z-compound-depth": "top",
     } },
     { selector: "edge.soft", style: { "line-style": "dashed" } },
     { selector: "edge.illustrative", style: { "line-style": "dotted", opacity: 0.55 } },
@@ -59,12 +64,57 @@ function styles(p) {
   return s;
 }
 
-const CELL_W = 140, CELL_H = 54, NODE_W = 130, NODE_H = 46;
+const FONT_PX = 10, LINE = 1.2, FONT_FAMILY = "system-ui, sans-serif", GROUP_PAD = 4;
+const WRAP_W = 124, MIN_W = 120, MIN_H = 46, GAP_X = 26, GAP_Y = 22;
+// The widest of the second lines a node shows ("↻ RECOVERING", "· no data").
+const STATUS_LINES = [...Object.entries(STATUS_ICON).map(([st, icon]) => `${icon} ${st.toUpperCase()}`), "· no data"];
+
+/** Greedy word wrap at `maxW` px; a word wider than that is split where it must be. */
+function wrap(text, maxW, width) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (width(next) <= maxW) { line = next; continue; }
+    if (line) lines.push(line);
+    line = word;
+    while (width(line) > maxW) {
+      let k = line.length - 1;
+      while (k > 1 && width(line.slice(0, k)) > maxW) k--;
+      lines.push(line.slice(0, k));
+      line = line.slice(k);
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+// A node is sized to its label so the label fits inside every status shape. The tightest
+// is the octagon (down): its corners are cut at 0.414 of the half width and height, so a
+// label whose half extents are fractions ux, uy of the node's needs ux + uy ≤ 1.414.
+const OCT = 1 + Math.tan(Math.PI / 8), INSET = 3, UX = 0.84;
+function fitLabels(spec) {
+  const ctx = document.createElement("canvas").getContext("2d");
+  ctx.font = `${FONT_PX}px ${FONT_FAMILY}`;
+  const width = (t) => ctx.measureText(t).width;
+  const statusW = Math.max(...STATUS_LINES.map(width));
+  const fit = new Map();
+  for (const s of spec.services) {
+    const lines = wrap(s.name || s.id, WRAP_W, width);
+    const lx = Math.max(statusW, ...lines.map(width)) / 2 + INSET, ly = ((lines.length + 1) * FONT_PX * LINE) / 2 + INSET;
+    const w = Math.max(MIN_W, Math.ceil((2 * lx) / UX));
+    const h = Math.max(MIN_H, Math.ceil((2 * ly) / (OCT - (2 * lx) / w)));
+    fit.set(s.id, { name: lines.join("\n"), w, h });
+  }
+  return fit;
+}
 
 // Layout: groups are laid out as boxes by dagre (layered, top to bottom, along the
-// dependencies between groups); each group's services sit in rows inside its box. Far
-// more legible than a flat layered layout once a scenario has 30 services.
-function groupLayout(spec) {
+// dependencies between groups); each group's services sit in a table inside its box
+// (columns as wide as their widest node, rows as tall as their tallest). Far more legible
+// than a flat layered layout once a scenario has 30 services. Returns each service's
+// position and size.
+function groupLayout(spec, fit) {
   const groupOf = new Map(spec.services.map((s) => [s.id, s.group || "·"]));
   const members = new Map();
   for (const s of spec.services) {
@@ -72,10 +122,13 @@ function groupLayout(spec) {
     if (!members.has(g)) members.set(g, []);
     members.get(g).push(s.id);
   }
-  const dims = new Map();
+  const tables = new Map();
   for (const [g, ids] of members) {
-    const cols = Math.min(ids.length, Math.ceil(Math.sqrt(ids.length)));
-    dims.set(g, { cols, w: cols * CELL_W, h: Math.ceil(ids.length / cols) * CELL_H });
+    const cols = Math.min(ids.length, Math.ceil(Math.sqrt(ids.length))), rows = Math.ceil(ids.length / cols);
+    const colW = Array.from({ length: cols }, (_, c) => Math.max(...ids.filter((_, i) => i % cols === c).map((id) => fit.get(id).w)));
+    const rowH = Array.from({ length: rows }, (_, r) => Math.max(...ids.slice(r * cols, r * cols + cols).map((id) => fit.get(id).h)));
+    const sum = (a, gap) => a.reduce((x, y) => x + y, 0) + gap * (a.length - 1);
+    tables.set(g, { cols, colW, rowH, w: sum(colW, GAP_X), h: sum(rowH, GAP_Y) });
   }
   const edges = new Set();
   for (const d of spec.dependencies) {
@@ -86,33 +139,48 @@ function groupLayout(spec) {
     headless: true, styleEnabled: true,
     style: [{ selector: "node", style: { shape: "rectangle", width: "data(w)", height: "data(h)" } }],
     elements: [
-      ...[...dims].map(([g, d]) => ({ data: { id: `g:${g}`, w: d.w, h: d.h } })),
+      ...[...tables].map(([g, t]) => ({ data: { id: `g:${g}`, w: t.w + 2 * GROUP_PAD, h: t.h + 2 * GROUP_PAD } })),
       ...[...edges].map((e, i) => { const [a, b] = e.split("\u0000"); return { data: { id: `e${i}`, source: `g:${a}`, target: `g:${b}` } }; }),
     ],
   });
-  cy.layout({ name: "dagre", rankDir: "TB", nodeSep: 24, rankSep: 40, animate: false }).run();
-  const pos = {};
+  // Room between the boxes for the group labels and for edges to pass each other.
+  cy.layout({ name: "dagre", rankDir: "TB", nodeSep: 40, rankSep: 56, animate: false }).run();
+  const place = new Map();
   for (const [g, ids] of members) {
-    const { cols, w, h } = dims.get(g);
+    const { cols, colW, rowH, w, h } = tables.get(g);
     const c = cy.getElementById(`g:${g}`).position();
+    const xs = colW.map((_, k) => c.x - w / 2 + colW.slice(0, k).reduce((x, y) => x + y + GAP_X, 0) + colW[k] / 2);
+    const ys = rowH.map((_, k) => c.y - h / 2 + rowH.slice(0, k).reduce((x, y) => x + y + GAP_Y, 0) + rowH[k] / 2);
     ids.forEach((id, i) => {
-      pos[id] = { x: c.x - w / 2 + CELL_W / 2 + (i % cols) * CELL_W, y: c.y - h / 2 + CELL_H / 2 + Math.floor(i / cols) * CELL_H };
+      const col = i % cols, row = Math.floor(i / cols);
+      place.set(id, { x: xs[col], y: ys[row], w: colW[col], h: rowH[row] });
     });
   }
   cy.destroy();
-  return pos;
+  return place;
 }
 
-// Names wrap on two lines inside the node; only a very long one is shortened (the
-// full name is in the swimlanes and the details).
-const short = (name) => (name.length > 44 ? `${name.slice(0, 43).trimEnd()}…` : name);
+// Every edge is routed around the service boxes and the group labels that are not its own
+// ends (routes.js), once: the layout never changes after this.
+function routeAround(cy, place) {
+  const BORDER = 2;  // the widest border (selected) is drawn half outside the box
+  const boxes = [...place].map(([id, p]) => ({ id, x1: p.x - p.w / 2 - BORDER, y1: p.y - p.h / 2 - BORDER, x2: p.x + p.w / 2 + BORDER, y2: p.y + p.h / 2 + BORDER }));
+  cy.nodes(":parent").forEach((g) => {
+    const b = g.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false });
+    if (b.w > 0) boxes.push({ id: g.id(), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 });
+  });
+  const edges = cy.edges().map((e) => ({ id: e.id(), source: e.source().id(), target: e.target().id() }));
+  return routeEdges(boxes, edges);
+}
 
 export function createGraph(container, spec, { onSelect }) {
   const groups = [...new Set(spec.services.map((s) => s.group).filter(Boolean))];
+  const labels = fitLabels(spec), place = groupLayout(spec, labels);
   const elements = [
     ...groups.map((g) => ({ data: { id: `group::${g}`, label: g } })),
     ...spec.services.map((s) => ({
-      data: { id: s.id, name: short(s.name || s.id), label: short(s.name || s.id), status: "none", parent: s.group ? `group::${s.group}` : undefined },
+      data: { id: s.id, name: labels.get(s.id).name, label: labels.get(s.id).name, status: "none", w: place.get(s.id).w, h: place.get(s.id).h,
+        parent: s.group ? `group::${s.group}` : undefined },
       classes: "service",
     })),
     ...spec.dependencies.filter((d) => d.from !== d.to).map((d, i) => ({
@@ -123,11 +191,19 @@ export function createGraph(container, spec, { onSelect }) {
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const cy = cytoscape({
     container, elements, style: styles(palette()),
-    layout: { name: "preset", positions: groupLayout(spec), padding: 6, animate: false },
-    minZoom: 0.3, maxZoom: 2.5, boxSelectionEnabled: false,
+    layout: { name: "preset", positions: Object.fromEntries([...place].map(([id, p]) => [id, { x: p.x, y: p.y }])), padding: 6, animate: false },
+    minZoom: 0.2, maxZoom: 2.5, boxSelectionEnabled: false,
     autoungrabify: true, autounselectify: true,
   });
-  const fit = () => {
+  const routes = routeAround(cy, place);
+  const applyRoutes = () => cy.batch(() => {
+    for (const [id, route] of routes) {
+      const e = cy.getElementById(id);
+      e.style(segmentStyle(e.source().position(), e.target().position(), route));
+    }
+  });
+  applyRoutes();
+  const fitView = () => {
     cy.fit(undefined, 8);
     if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); }  // small scenarios: no giant nodes
   };
@@ -135,10 +211,10 @@ export function createGraph(container, spec, { onSelect }) {
   // with what it depends on and what depends on it.
   const frame = () => {
     const node = selected && container.clientWidth < 560 ? nodes.get(selected) : null;
-    if (node) cy.fit(node.union(node.incomers()).union(node.outgoers()).nodes(), 10); else fit();
+    if (node) cy.fit(node.union(node.incomers()).union(node.outgoers()).nodes(), 10); else fitView();
   };
   new ResizeObserver(() => { cy.resize(); frame(); }).observe(container);
-  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => cy.style(styles(palette())));
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { cy.style(styles(palette())); applyRoutes(); });
 
   cy.on("tap", "node.service", (e) => onSelect(e.target.id()));
   cy.on("tap", (e) => { if (e.target === cy) onSelect(null); });
@@ -183,5 +259,5 @@ export function createGraph(container, spec, { onSelect }) {
     if (container.clientWidth < 560) frame();
   }
 
-  return { cy, update, select, fit, reduced };
+  return { cy, update, select, fit: fitView, reduced };
 }

@@ -118,6 +118,13 @@ export function createSwimlanes(root, { spec, timeline, clock, onSeek, onSelect,
       ticks.push(h("span", { class: "tick", style: { left: `${(t / total) * 100}%` } }, i.day > 0 && i.short === "00:00" ? i.date : i.short));
     }
     axis.replaceChildren(...ticks);
+    // A label centred on a tick near either end would be cut by the axis's edge: it is
+    // pulled inside instead (its start or end on the tick).
+    for (const tick of ticks) {
+      const x = (parseFloat(tick.style.left) / 100) * width, half = tick.offsetWidth / 2;
+      if (x - half < 0) tick.style.transform = `translateX(${-x}px)`;
+      else if (x + half > width) tick.style.transform = `translateX(${width - x - 2 * half}px)`;
+    }
   }
 
   function draw() {
