@@ -13,9 +13,9 @@ import { h, setText } from "./dom.js";
 import { Timeline } from "./timeline.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const LANE = 24, TOP = 60, LEFT = 112, RIGHT = 10, LEVELS = 3;
+const LANE = 24, LEFT = 112, RIGHT = 10, LEVELS = 6, TAG_Y = 26, TOP = TAG_Y + (LEVELS - 1) * 12 + 10;
 const WINDOWS = [60, 300, 1800];
-const STEP_W = 44, STEP_TOP = 46;
+const STEP_W = 44, STEP_TAG_Y = 12, STEP_TOP = STEP_TAG_Y + 22;
 
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -33,10 +33,24 @@ function laneParts(actors, top, right) {
   ]);
 }
 
-// One message at x from lane `from` to lane `to` (the same lane: a mark). A tag takes the
-// first of `levels` rows where it ends before the last tag placed there begins (callers
-// walk right to left); `right` is the plot's right edge.
-function messagePart({ x, from, to, top, tone, routine, label, title, levels, right, center }) {
+// A tag's row and side: walking right to left, a tag takes the first of `levels` rows
+// where it ends before the last tag placed there begins, to the right of its message if
+// it fits there, else to the left; null when no row has room (the message keeps its
+// title, and overlapping text would be unreadable).
+function placeTag(levels, x, w, right, center) {
+  const sides = center ? [["middle", x - w / 2, x + w / 2]]
+    : [...(x + w <= right ? [["start", x, x + w]] : []), ["end", x - w, x]];
+  for (let lv = 0; lv < levels.length; lv++) {
+    for (const [anchor, a, b] of sides) {
+      if (b + 4 < levels[lv]) { levels[lv] = a; return { lv, anchor }; }
+    }
+  }
+  return null;
+}
+
+// One message at x from lane `from` to lane `to` (the same lane: a mark), its tag on the
+// rows from `tagY` down (see placeTag); `right` is the plot's right edge.
+function messagePart({ x, from, to, top, tagY, tone, routine, label, title, levels, right, center }) {
   const y0 = laneY(top, from), y1 = laneY(top, to);
   const g = s("g", { class: `sq-msg tone-${tone}${routine ? " routine" : ""}` });
   g.append(s("title", {}, title));
@@ -46,15 +60,11 @@ function messagePart({ x, from, to, top, tone, routine, label, title, levels, ri
     g.append(s("line", { x1: x, x2: x, y1: y0, y2: y1 - dir * 4 }),
       s("path", { d: `M${x - 4},${y1 - dir * 7} L${x + 4},${y1 - dir * 7} L${x},${y1} Z` }));
   }
-  if (label) {
-    const w = label.length * 6 + 8, atEnd = !center && x + w > right;
-    const a = center ? x - w / 2 : atEnd ? x - w : x, b = center ? x + w / 2 : atEnd ? x : x + w;
-    let lv = levels.findIndex((left) => b + 4 < left);
-    if (lv < 0) lv = levels.length - 1;
-    levels[lv] = Math.min(levels[lv], a);
-    const ly = top - 34 + lv * 12;
+  const tag = label ? placeTag(levels, x, label.length * 6 + 8, right, center) : null;
+  if (tag) {
+    const ly = tagY + tag.lv * 12;
     g.append(s("line", { class: "sq-leader", x1: x, x2: x, y1: ly + 3, y2: Math.min(y0, y1) }),
-      s("text", { x, y: ly, "text-anchor": center ? "middle" : atEnd ? "end" : "start" }, label));
+      s("text", { x, y: ly, "text-anchor": tag.anchor }, label));
   }
   return g;
 }
@@ -121,7 +131,7 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
       const from = lanes.get(m.from || ev.actor), to = lanes.get(m.to || ev.actor);
       if (from == null || to == null) continue;
       if (!m.routine && !latest) latest = { ev, m };
-      const g = messagePart({ x: x(ev.t_ms), from, to, top: TOP, tone: m.tone, routine: m.routine,
+      const g = messagePart({ x: x(ev.t_ms), from, to, top: TOP, tagY: TAG_Y, tone: m.tone, routine: m.routine,
         label: m.routine ? "" : m.label, title: `${clock.info(ev.t_ms).time} ${ev.text || m.label}`, levels, right });
       if (!m.routine) {
         g.setAttribute("tabindex", "0");
@@ -134,7 +144,7 @@ export function createSequence(root, { mechanism, clock, onSeek, onChange = () =
     parts.push(s("line", { class: "sq-playhead", x1: right, x2: right, y1: TOP - 6, y2: height - 4 }));
     sizeSvg(svg, width, height, parts);
     setText(caption, latest ? `${clock.info(latest.ev.t_ms).time} — ${latest.ev.text || latest.m.label}`
-      : `No ${seq.title || "sequence"} messages in the ${windowS < 120 ? `${windowS} s` : `${windowS / 60} min`} before the playhead.`);
+      : `Nothing from ${seq.title || "this sequence"} in the ${windowS < 120 ? `${windowS} s` : `${windowS / 60} min`} before the playhead.`);
   }
 
   return { update, addEvents, kinds: byKind };
@@ -146,10 +156,10 @@ export function createSchedule({ id, title, actors, steps }) {
   const lanes = new Map(actors.map((a, i) => [a.id, i]));
   const right = LEFT + steps.length * STEP_W, height = STEP_TOP + actors.length * LANE + 8;
   const parts = laneParts(actors, STEP_TOP, right);
-  const levels = new Array(LEVELS).fill(Infinity);
+  const levels = [Infinity];
   for (let i = steps.length - 1; i >= 0; i--) {
     const st = steps[i], from = lanes.get(st.from) ?? 0;
-    parts.push(messagePart({ x: LEFT + (i + 0.5) * STEP_W, from, to: lanes.get(st.to) ?? from, top: STEP_TOP,
+    parts.push(messagePart({ x: LEFT + (i + 0.5) * STEP_W, from, to: lanes.get(st.to) ?? from, top: STEP_TOP, tagY: STEP_TAG_Y,
       tone: st.tone, routine: false, label: String(i + 1), title: `${i + 1}. ${st.text}`, levels, right, center: true }));
   }
   const svg = s("svg", { class: "sq-svg", role: "img", "aria-labelledby": `${id}-cap` });
