@@ -114,7 +114,8 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             if after_seq is None:
                 problem = "after_seq: must be an integer ≥ -1; sending every frame"
                 await self._send(wire.error_message(self._next(), problem))
-            await self._catch_up(row["stored_seq_to"])
+            async with catch_up_slots.slot():
+                await self._catch_up(row["stored_seq_to"])
             await self._send_status(row)
         if not live:
             self.finished = True
@@ -279,6 +280,31 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         else:
             message = {"type": "websocket.send", "text": wire.chunk_message(self._next(), chunk)}
         await self.base_send(message)
+
+
+class CatchUpSlots:
+    """At most `SLOTS` joins of this process send their stored frames at once.
+
+    A crowd joining a finished run would otherwise be a thousand catch-ups taking turns
+    on the event loop, and a socket still in its opening handshake would wait behind all
+    of them (daphne drops a handshake that takes 5 s). A viewer waits for a slot after
+    its socket is accepted, so waiting costs it time, never its connection.
+    """
+
+    SLOTS = 32
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    def slot(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or loop is not self._loop:  # (tests: one loop per test)
+            self._loop, self._slots = loop, asyncio.Semaphore(self.SLOTS)
+        return self._slots
+
+
+catch_up_slots = CatchUpSlots()
 
 
 class IdleTrim:
