@@ -3,22 +3,28 @@
 The meta (`selectors.run_meta`, the one builder) carries the frozen spec (tens of
 kilobytes). Decoding the run row and encoding that for every request would make a
 crowd of viewers pay for it a thousand times. So each process keeps, per run, the meta
-as JSON text for its current *version* (the fields that change while a run computes:
-status, progress, stored frames, error, digest). A request first reads only those fields
-(a small row, no spec); when they match the cached version the text is served as is,
-and only otherwise is the full row loaded, the meta built and encoded again.
+for its current *version* (the fields that change while a run computes: status,
+progress, stored frames, error, digest): as JSON text (`GET /api/runs/<id>/`), as the
+`<script>` element the player pages embed (made the first time a page asks), and
+decoded, read-only, for what a page computes per request (its link preview). A request
+first reads only those fields (a small row, no spec); when they match the cached version
+the entry is used as is, and only otherwise is the full row loaded, the meta built and
+encoded again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.safestring import mark_safe
+
 VERSION_FIELDS = ("status", "progress", "error", "stored_seq_to", "frame_digest")
-MAX_ITEMS = 256
+MAX_ITEMS = 64  # a decoded AWS meta is ~1 MB
 
 
 def version_of(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -29,7 +35,12 @@ def version_of(row: dict[str, Any]) -> tuple[Any, ...]:
 class EncodedMeta:
     version: tuple[Any, ...]
     text: str  # the meta object as JSON
-    page: dict[str, Any]  # the few spec fields the player page itself shows
+    meta: dict[str, Any]  # the same, decoded: shared, never to be changed
+
+    @functools.cached_property
+    def script(self) -> str:
+        """`<script id="replay-meta" type="application/json">`, as `json_script` writes it."""
+        return json_script_of(self.text, "replay-meta")
 
     @property
     def etag(self) -> str:
@@ -65,10 +76,20 @@ def _encode(run_id: str) -> EncodedMeta:
 
     run = Run.objects.get(pk=run_id)
     meta = selectors.run_meta(run=run)
-    spec = meta.get("spec") or {}
-    page = {name: spec.get(name) for name in ("slug", "title", "summary")}
     row = {name: getattr(run, name) for name in VERSION_FIELDS}
-    return EncodedMeta(version_of(row), wire.dumps(meta), page)
+    return EncodedMeta(version_of(row), wire.dumps(meta), meta)
+
+
+# What `django.utils.html.json_script` escapes, so JSON text can go in a <script> as is.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_script_of(text: str, element_id: str) -> str:
+    """`json_script` for JSON that is already text: no decoding and encoding again."""
+    escaped = text.translate(_SCRIPT_ESCAPES)
+    return mark_safe(  # noqa: S308 - JSON with <, > and & escaped; a fixed id
+        f'<script id="{element_id}" type="application/json">{escaped}</script>'
+    )
 
 
 run_metas = RunMetas()

@@ -18,12 +18,17 @@ wall-clock time in the scenario's time zone on day N after the scenario's start 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+
+from .metacache import EncodedMeta, json_script_of
 
 IMPORTS = {
     "cytoscape": "vendor/cytoscape/cytoscape.esm.min.mjs",
@@ -49,24 +54,66 @@ def import_map() -> str:
     return json.dumps({"imports": {name: static(path) for name, path in IMPORTS.items()}})
 
 
-def run_and_first_chunk(
-    run_id: UUID, *, user: Any, key: str | None
-) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
-    """The run meta of docs/CONTRACTS.md and its first stored chunk (None when the run is
-    missing or not visible to `user` with `key`)."""
-    from outage_replay.replays import selectors
+@dataclass(frozen=True)
+class PlayerRun:
+    """What a page showing a run embeds: its small row, its meta (decoded, and as the
+    page's `<script>`), and its first stored chunk as a `<script>` (or `null`)."""
 
-    run = selectors.run_get_visible(run_id=run_id, user=user, key=key)
-    return None if run is None else meta_and_first_chunk(run)
+    row: dict[str, Any]
+    encoded: EncodedMeta
+    first_chunk_script: str
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.encoded.meta
 
 
-def meta_and_first_chunk(run: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The first chunk is small (the runs app keeps it so), and embedding it lets the
-    page draw its first frame without waiting for the socket."""
-    from outage_replay.replays import selectors
+def player_run(run_id: Any, *, user: Any, key: str | None) -> PlayerRun | None:
+    """The run for a player page, None when it is missing or not visible to `user` with
+    `key`. One small read when this process has the run's current version: the meta
+    comes from `metacache`, the first chunk from `first_chunks` (a chunk never changes
+    once stored). The first chunk is small (the runs app keeps it so), and embedding it
+    lets the page draw its first frame without waiting for the socket."""
+    from . import selectors
+    from .metacache import run_metas
 
-    first = selectors.chunks_overlapping(run=run, from_seq=0, to_seq=0, limit=1)
-    return selectors.run_meta(run=run), (first[0].as_chunk().to_dict() if first else None)
+    row = selectors.run_row_visible(run_id=run_id, user=user, key=key)
+    if row is None:
+        return None
+    return PlayerRun(row, run_metas.get(row), first_chunks.script(row["stream_id"]))
+
+
+class FirstChunks:
+    """Each frame stream's first chunk as the pages' `<script>`, per process."""
+
+    MAX_ITEMS = 64
+    NONE = json_script_of("null", "replay-first-chunk")
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[int, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def script(self, stream_id: int | None) -> str:
+        from . import selectors
+
+        if stream_id is None:
+            return self.NONE
+        with self._lock:
+            if stream_id in self._items:
+                self._items.move_to_end(stream_id)
+                return self._items[stream_id]
+        chunk = selectors.chunk_encoded_get(stream_id=stream_id, index=0)
+        if chunk is None:  # not stored yet: ask again next time
+            return self.NONE
+        script = json_script_of(chunk.text, "replay-first-chunk")
+        with self._lock:
+            self._items[stream_id] = script
+            while len(self._items) > self.MAX_ITEMS:
+                self._items.popitem(last=False)
+        return script
+
+
+first_chunks = FirstChunks()
 
 
 def _description(spec: dict[str, Any]) -> str:
@@ -76,9 +123,8 @@ def _description(spec: dict[str, Any]) -> str:
     return text or "A cloud outage replayed as a running model."
 
 
-def player_context(
-    request: HttpRequest, meta: dict[str, Any], first_chunk: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def player_context(request: HttpRequest, run: PlayerRun) -> dict[str, Any]:
+    meta = run.meta
     spec = meta.get("spec") or {}
     run_id = str(meta["id"])
     key = request.GET.get("key") or ""
@@ -99,8 +145,8 @@ def player_context(
         "scenario_url": f"/s/{slug}/" if slug else "",
         "import_map": import_map(),
         "module_urls": [static(p) for p in FIRST_FRAME_MODULES],
-        "run_meta": meta,
-        "first_chunk": first_chunk,
+        "run_meta_script": run.encoded.script,
+        "first_chunk_script": run.first_chunk_script,
         "run_config": {
             "run_id": run_id,
             "api_url": f"/api/runs/{run_id}/",
@@ -117,14 +163,10 @@ def player_context(
 
 
 def replay_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
-    from . import selectors
     from .whatif import whatif_context
 
-    run = selectors.run_get_visible(run_id=run_id, user=request.user, key=request.GET.get("key"))
+    run = player_run(run_id, user=request.user, key=request.GET.get("key"))
     if run is None:
         raise Http404("No such run")
-    context = {
-        **player_context(request, *meta_and_first_chunk(run)),
-        **whatif_context(request, run),
-    }
+    context = {**player_context(request, run), **whatif_context(request, run)}
     return render(request, "replays/replay.html", context)

@@ -16,14 +16,17 @@ from .models import Run, RunStatus
 RECENT_RUNS = 8
 
 
-def whatif_panel(*, scenario: Any, key: str = "", base_run: Run | None = None) -> dict[str, Any]:
+def whatif_panel(
+    *, scenario: Any, key: str = "", base_run: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`base_run`: the meta of the run the page shows (its seed is the panel's)."""
     parts = _panel_parts(scenario)
     if not parts:
         return {}
     return {
         "key": key,
-        "seed": base_run.seed if base_run else parts["default_seed"],
-        "base_run": str(base_run.id) if base_run else None,
+        "seed": base_run["seed"] if base_run else parts["default_seed"],
+        "base_run": base_run["id"] if base_run else None,
         **parts,
     }
 
@@ -116,21 +119,23 @@ def runs_recent(*, scenario: Any, limit: int = RECENT_RUNS) -> list[dict[str, An
     ]
 
 
-def whatif_context(request: Any, run: Run) -> dict[str, Any]:
-    """The player page's panel: the run's scenario as it is now, this run as the base."""
-    from .selectors import run_variant_title
+def whatif_context(request: Any, run: Any) -> dict[str, Any]:
+    """The player page's panel (`run`: a `player.PlayerRun`): the run's scenario as it is
+    now, this run as the base."""
+    from outage_replay.scenarios.models import Scenario
 
-    context: dict[str, Any] = {"whatif": {}, "frame_digest": run.frame_digest}
-    title = run_variant_title(run=run)
+    meta = run.meta
+    context: dict[str, Any] = {"whatif": {}, "frame_digest": meta["frame_digest"]}
+    title = meta["variant_title"]
     if title:  # a variant says what it is: the page title, its heading, the link preview
-        scenario_title = run.spec.get("title", "")
+        scenario_title = (meta["spec"] or {}).get("title", "")
         context["og_title"] = f"What if: {title}"
         context["og_description"] = f"{scenario_title}, replayed with: {title}."
-    scenario = run.scenario
+    scenario = Scenario.objects.filter(pk=run.row["scenario_id"]).first()
     if scenario is not None:
         key = scenario.secret_key if scenario.visibility == "unlisted" else ""
-        context["whatif"] = whatif_panel(scenario=scenario, key=key, base_run=run)
-        context["explorer"] = explorer_panel(spec=run.spec, key=key, base_run=str(run.id))
+        context["whatif"] = whatif_panel(scenario=scenario, key=key, base_run=meta)
+        context["explorer"] = explorer_panel(spec=meta["spec"], key=key, base_run=meta["id"])
     return context
 
 

@@ -101,12 +101,12 @@ def embed_page(request: HttpRequest, run_id: UUID) -> HttpResponse:
     Visibility is the anonymous visitor's (a document's reader has no session here), so
     the page reads no session and sets no cookie: it has no form and no CSRF token.
     """
-    from outage_replay.replays.player import player_context, run_and_first_chunk
+    from outage_replay.replays.player import player_context, player_run
 
-    found = run_and_first_chunk(run_id, user=None, key=request.GET.get("key"))
-    if found is None:
+    run = player_run(run_id, user=None, key=request.GET.get("key"))
+    if run is None:
         raise Http404("No such run")
-    context = player_context(request, *found)
+    context = player_context(request, run)
     context["run_config"]["autoplay"] = request.GET.get("autoplay") == "1"
     query = {k: request.GET[k] for k in ("t", "focus", "key") if request.GET.get(k)}
     context["full_url"] = request.build_absolute_uri(f"/replay/{run_id}/") + (
@@ -238,21 +238,21 @@ def present_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def present_page(request: HttpRequest, code: str) -> HttpResponse:
     """`/p/<code>/`: the player, driven by the presenter or following them."""
-    from outage_replay.replays.player import player_context, run_and_first_chunk
+    from outage_replay.replays.player import player_context, player_run
 
     session = presenting.session_get(code=code)
     if session is None:
         return render(request, "sharing/present_gone.html", status=404)
     if session["run_b"]:
         return _present_comparison(request, code, session)
-    found = run_and_first_chunk(session["run"], user=None, key=session["key"])
-    if found is None:
+    run = player_run(session["run"], user=None, key=session["key"])
+    if run is None:
         return render(request, "sharing/present_gone.html", status=404)
-    context = player_context(request, *found)
+    context = player_context(request, run)
     context["run_config"]["key"] = session["key"]
     context["run_config"]["autoplay"] = False
     context["presentation"] = _presentation(request, code, session)
-    context["run_config"]["present"] = _present_config(code, context, found[0]["spec"])
+    context["run_config"]["present"] = _present_config(code, context, run.meta["spec"])
     response = render(request, "replays/replay.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
