@@ -66,8 +66,9 @@ function styles(p) {
 
 const FONT_PX = 10, LINE = 1.2, FONT_FAMILY = "system-ui, sans-serif", GROUP_PAD = 4;
 const WRAP_W = 124, MIN_W = 120, MIN_H = 46, GAP_X = 26, GAP_Y = 22;
-// The widest of the second lines a node shows ("↻ RECOVERING", "· no data").
-const STATUS_LINES = [...Object.entries(STATUS_ICON).map(([st, icon]) => `${icon} ${st.toUpperCase()}`), "· no data"];
+// A node's second line: "✕ DOWN", "↻ RECOVERING", "· no data".
+const statusLine = (st) => `${STATUS_ICON[st] || "·"} ${st === "none" ? "no data" : st.toUpperCase()}`;
+const STATUS_LINES = [...Object.keys(STATUS_ICON), "none"].map(statusLine);
 
 /** Greedy word wrap at `maxW` px; a word wider than that is split where it must be. */
 function wrap(text, maxW, width) {
@@ -179,7 +180,8 @@ export function createGraph(container, spec, { onSelect }) {
   const elements = [
     ...groups.map((g) => ({ data: { id: `group::${g}`, label: g } })),
     ...spec.services.map((s) => ({
-      data: { id: s.id, name: labels.get(s.id).name, label: labels.get(s.id).name, status: "none", w: place.get(s.id).w, h: place.get(s.id).h,
+      // Two lines from the start, name and status, as the node was sized for.
+      data: { id: s.id, name: labels.get(s.id).name, label: `${labels.get(s.id).name}\n${statusLine("none")}`, status: "none", w: place.get(s.id).w, h: place.get(s.id).h,
         parent: s.group ? `group::${s.group}` : undefined },
       classes: "service",
     })),
@@ -235,11 +237,14 @@ export function createGraph(container, spec, { onSelect }) {
     cy.batch(() => {
       for (const [id, node, st] of changed) {
         node.removeClass(`stat-${shown.get(id)}`).addClass(`stat-${st}`);
-        node.data({ status: st, label: `${node.data("name")}\n${STATUS_ICON[st] || "·"} ${st === "none" ? "no data" : st.toUpperCase()}` });
+        node.data({ status: st, label: `${node.data("name")}\n${statusLine(st)}` });
         shown.set(id, st);
         node.outgoers("edge").toggleClass("hot", st === "down");
       }
     });
+    // Bounds now, while the new label is set: Cytoscape's label texture (used when zoomed
+    // out) was otherwise drawn at the old label's size, cutting a wider status line.
+    for (const [, node] of changed) node.boundingBox();
   }
 
   function select(id) {
