@@ -44,6 +44,23 @@ def finished_run(**kwargs: Any) -> Run:
     return run
 
 
+@database_sync_to_async
+def running_run() -> tuple[Run, list[Any]]:
+    """A computing run (no worker) and every chunk its simulation makes, none stored."""
+    from simulation import Simulation, parse_document
+
+    run, _ = services.run_create(scenario=make_scenario(), fresh=True)
+    Run.objects.filter(pk=run.pk).update(status="running")
+    run.refresh_from_db()
+    return run, list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
+
+
+@database_sync_to_async
+def store(run: Run, chunk: Any) -> bool:
+    """Commit a chunk as the worker does (not announced)."""
+    return services._chunk_store(run=run, chunk=chunk, encoded=EncodedChunk.of(chunk))
+
+
 def chunks_of(messages: list[dict[str, Any]]) -> list[int]:
     return [m["index"] for m in messages if m["type"] == "chunk"]
 
@@ -150,20 +167,6 @@ async def test_it_answers_a_malformed_message_with_an_error_and_stays(sent, erro
 async def test_it_joins_a_live_run_without_gap_or_duplicate():
     """Stored before the join, announced twice, announced out of order, never announced."""
 
-    @database_sync_to_async
-    def running_run() -> tuple[Run, list[dict[str, Any]]]:
-        from simulation import Simulation, parse_document
-
-        run, _ = services.run_create(scenario=make_scenario(), fresh=True)
-        Run.objects.filter(pk=run.pk).update(status="running")
-        run.refresh_from_db()
-        return run, list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
-
-    store = database_sync_to_async(
-        lambda run, chunk: services._chunk_store(
-            run=run, chunk=chunk, encoded=EncodedChunk.of(chunk)
-        )
-    )
     run, chunks = await running_run()
     for chunk in chunks[:2]:
         await store(run, chunk)
@@ -270,20 +273,6 @@ async def test_a_busy_viewer_does_not_hold_up_the_others():
     while it answers a seek) gets its chunks afterwards, in order, each exactly once."""
     from outage_replay.replays.feeds import feeds
 
-    @database_sync_to_async
-    def running_run() -> tuple[Run, list[Any]]:
-        from simulation import Simulation, parse_document
-
-        run, _ = services.run_create(scenario=make_scenario(), fresh=True)
-        Run.objects.filter(pk=run.pk).update(status="running")
-        run.refresh_from_db()
-        return run, list(Simulation(parse_document(run.spec), run.seed).iter_chunks())
-
-    store = database_sync_to_async(
-        lambda run, chunk: services._chunk_store(
-            run=run, chunk=chunk, encoded=EncodedChunk.of(chunk)
-        )
-    )
     run, chunks = await running_run()
     await store(run, chunks[0])
     busy, free = connect(f"/ws/runs/{run.id}/"), connect(f"/ws/runs/{run.id}/")
