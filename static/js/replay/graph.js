@@ -67,8 +67,21 @@ function styles(p) {
 const FONT_PX = 10, LINE = 1.2, FONT_FAMILY = "system-ui, sans-serif", GROUP_PAD = 4;
 const WRAP_W = 124, MIN_W = 120, MIN_H = 46, GAP_X = 26, GAP_Y = 22;
 // A node's second line: "✕ DOWN", "↻ RECOVERING", "· no data".
+const STATUSES = [...Object.keys(STATUS_ICON), "none"];
 const statusLine = (st) => `${STATUS_ICON[st] || "·"} ${st === "none" ? "no data" : st.toUpperCase()}`;
-const STATUS_LINES = [...Object.keys(STATUS_ICON), "none"].map(statusLine);
+
+/** Status lines padded with hair spaces to one width: a label's size then never changes
+ * with the status (zoomed out, Cytoscape draws labels into textures sized by an earlier
+ * measurement, which cut a wider status line such as "! DEGRADED" under "Reddit"). */
+function statusLines(width) {
+  const target = Math.max(...STATUSES.map((st) => width(statusLine(st)))) + 1;
+  return new Map(STATUSES.map((st) => {
+    const line = statusLine(st);
+    let pad = "";
+    for (let i = 0; width(`${pad}${line}${pad}`) < target && i < 40; i++) pad += "\u200a";
+    return [st, `\u200c${pad}${line}${pad}\u200c`];  // joiners at the ends: never trimmed
+  }));
+}
 
 /** Greedy word wrap at `maxW` px; a word wider than that is split where it must be. */
 function wrap(text, maxW, width) {
@@ -94,11 +107,16 @@ function wrap(text, maxW, width) {
 // is the octagon (down): its corners are cut at 0.414 of the half width and height, so a
 // label whose half extents are fractions ux, uy of the node's needs ux + uy ≤ 1.414.
 const OCT = 1 + Math.tan(Math.PI / 8), INSET = 3, UX = 0.84;
-function fitLabels(spec) {
+/** Text width in px at the nodes' font (what Cytoscape measures with). */
+function measure() {
   const ctx = document.createElement("canvas").getContext("2d");
   ctx.font = `${FONT_PX}px ${FONT_FAMILY}`;
-  const width = (t) => ctx.measureText(t).width;
-  const statusW = Math.max(...STATUS_LINES.map(width));
+  return (t) => ctx.measureText(t).width;
+}
+
+function fitLabels(spec, status) {
+  const width = measure();
+  const statusW = Math.max(...[...status.values()].map(width));
   const fit = new Map();
   for (const s of spec.services) {
     const lines = wrap(s.name || s.id, WRAP_W, width);
@@ -176,12 +194,12 @@ function routeAround(cy, place) {
 
 export function createGraph(container, spec, { onSelect }) {
   const groups = [...new Set(spec.services.map((s) => s.group).filter(Boolean))];
-  const labels = fitLabels(spec), place = groupLayout(spec, labels);
+  const status = statusLines(measure()), labels = fitLabels(spec, status), place = groupLayout(spec, labels);
   const elements = [
     ...groups.map((g) => ({ data: { id: `group::${g}`, label: g } })),
     ...spec.services.map((s) => ({
       // Two lines from the start, name and status, as the node was sized for.
-      data: { id: s.id, name: labels.get(s.id).name, label: `${labels.get(s.id).name}\n${statusLine("none")}`, status: "none", w: place.get(s.id).w, h: place.get(s.id).h,
+      data: { id: s.id, name: labels.get(s.id).name, label: `${labels.get(s.id).name}\n${status.get("none")}`, status: "none", w: place.get(s.id).w, h: place.get(s.id).h,
         parent: s.group ? `group::${s.group}` : undefined },
       classes: "service",
     })),
@@ -237,14 +255,11 @@ export function createGraph(container, spec, { onSelect }) {
     cy.batch(() => {
       for (const [id, node, st] of changed) {
         node.removeClass(`stat-${shown.get(id)}`).addClass(`stat-${st}`);
-        node.data({ status: st, label: `${node.data("name")}\n${statusLine(st)}` });
+        node.data({ status: st, label: `${node.data("name")}\n${status.get(st) || status.get("none")}` });
         shown.set(id, st);
         node.outgoers("edge").toggleClass("hot", st === "down");
       }
     });
-    // Bounds now, while the new label is set: Cytoscape's label texture (used when zoomed
-    // out) was otherwise drawn at the old label's size, cutting a wider status line.
-    for (const [, node] of changed) node.boundingBox();
   }
 
   function select(id) {
