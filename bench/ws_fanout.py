@@ -15,8 +15,9 @@ database, one Celery worker, daphne):
    process subscribed to the run's group; the worker announces right after the commit),
    both on the system-wide monotonic clock.
 
-Daphne's RSS is sampled through each wave (peak) and after the viewers left (idle,
-10 s later). The viewers live in client processes (one per 500), one asyncio loop
+Daphne's RSS is read at its start, after one viewer of the finished run (code loaded
+on first use, caches filled), through each wave (peak) and after the viewers left
+(idle, 10 s later). The viewers live in client processes (one per 500), one asyncio loop
 each, reading each message's header line only. Everything shares the machine's cores:
 the CPU seconds each process used are printed so the limit is visible. COMPRESS=
 measures plain JSON text chunks instead; DATABASE_URL runs it on PostgreSQL.
@@ -276,6 +277,12 @@ def bench(count: int) -> None:  # noqa: PLR0915 - one wave after another, in ord
         rss_start = [rss_mb(pid) for pid in daphne_pids]
         done = finished(base, http_json(f"{base}/api/runs/", {"scenario": AWS, "fresh": True}))
         frames = done["frames_total"]
+        # Warm: what one viewer of that run costs the process (code imported on first
+        # use, caches), so the idle figure can be read against the crowd alone too.
+        warm_up = Clients(ws_urls(bases, done["ws_url"], len(bases)), base)
+        warm_up.joined()
+        warm_up.results()
+        rss_warm = [rss_mb(pid) for pid in daphne_pids]
 
         # 1. joins on the finished run
         def join_wave() -> tuple[list[dict], float]:
@@ -305,7 +312,7 @@ def bench(count: int) -> None:  # noqa: PLR0915 - one wave after another, in ord
         # 2. live: queued while the worker is stopped, joined, then computed
         print(f"  (daphne idle again {settle(daphne_pids):.0f} s after the join wave)")
         stack.stop("worker")
-        seed = random.Random(count).randrange(10**6)
+        seed = random.SystemRandom().randrange(10**9)  # new even on a reused DATABASE_URL
         created = http_json(f"{base}/api/runs/", {"scenario": AWS, "seed": seed, "fresh": True})
         probe = Probe(Run.group_for(uuid.UUID(created["id"])), stack.env["REDIS_URL"])
         probe.start()
@@ -330,7 +337,8 @@ def bench(count: int) -> None:  # noqa: PLR0915 - one wave after another, in ord
         idle = [rss_mb(pid) for pid in daphne_pids]
         for i, pid in enumerate(daphne_pids):
             print(
-                f"  daphne{i + 1} RSS: start {rss_start[i]:.0f} MB, peak during the joins "
+                f"  daphne{i + 1} RSS: start {rss_start[i]:.0f} MB, after one viewer "
+                f"{rss_warm[i]:.0f} MB, peak during the joins "
                 f"{peak[pid]:.0f} MB, during the live wave {live_peak[pid]:.0f} MB, "
                 f"idle {IDLE_S} s after {idle[i]:.0f} MB"
             )

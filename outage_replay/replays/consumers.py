@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 MAX_CLIENT_MESSAGE = 4096
-CATCH_UP_BURST = 4  # chunks written to one viewer between two turns of the event loop
+CATCH_UP_BURST = 4  # chunks a catch-up writes to one viewer in a turn of the event loop
 # Not a configured channel layer: channels then gives a consumer no channel of its own
 # (no Redis subscription per viewer); the run's feed delivers to it instead.
 NO_CHANNEL_LAYER = "none: viewers are fed by their run's feed"
@@ -69,6 +69,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
     finished = False
     _backlog: deque[dict[str, Any]] | None = None
     _drainer: asyncio.Task[None] | None = None
+    _writable: WriteBuffer | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         LIVE.add(self)
@@ -110,12 +111,12 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             if live:
                 await feeds.join(self, run_id=self.run_id, group=Run.group_for(row["id"]))
             await self.accept()
+            self._writable = WriteBuffer.watch(self.base_send)
             await self._send(wire.run_message(self._next(), selectors.run_brief(row)))
             if after_seq is None:
                 problem = "after_seq: must be an integer ≥ -1; sending every frame"
                 await self._send(wire.error_message(self._next(), problem))
-            async with catch_up_slots.slot():
-                await self._catch_up(row["stored_seq_to"])
+            await self._catch_up(row["stored_seq_to"])
             await self._send_status(row)
         if not live:
             self.finished = True
@@ -153,7 +154,8 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         """
         if self.finished:
             return
-        if self._backlog is None and not self._lock.locked() and self._in_step(event):
+        writable = self._writable is None or self._writable.ready.is_set()
+        if self._backlog is None and not self._lock.locked() and writable and self._in_step(event):
             if event["type"] == wire.CHUNK_EVENT:
                 chunk = encoded_chunks.peek(self.stream_id, event["index"])
                 if chunk is not None:
@@ -179,6 +181,8 @@ class ReplayConsumer(AsyncWebsocketConsumer):
     async def _drain(self) -> None:
         try:
             while self._backlog and not self.finished:
+                if self._writable is not None:
+                    await self._writable.ready.wait()
                 await self._handle(self._backlog[0])
                 self._backlog.popleft()
         except asyncio.CancelledError:
@@ -243,20 +247,29 @@ class ReplayConsumer(AsyncWebsocketConsumer):
     async def _catch_up(self, stored_seq_to: int) -> None:
         """Send every chunk after `last_seq_to` up to `stored_seq_to`, in order (caller
         holds the lock). The cut is a fixed rule (`chunk_bounds`), so which chunks those
-        are needs no query; their bodies come from the per-process cache."""
-        sent = 0
-        for index, (_seq_from, seq_to) in enumerate(self.bounds):
-            if seq_to <= self.last_seq_to:
-                continue
-            if seq_to > stored_seq_to or not await self._send_chunk(index):
-                return  # not stored (yet): a later announcement or look brings it
-            self.last_seq_to = seq_to
-            sent += 1
-            if sent % CATCH_UP_BURST == 0:
-                # Cached chunks are written without suspending: without a turn of the
-                # event loop now and then, a crowd's whole runs would pile up in the
-                # server's write buffers before any of it reached a socket.
+        are needs no query; their bodies come from the per-process cache.
+
+        In bursts of `CATCH_UP_BURST` chunks, each once the client has read what it was
+        sent (`WriteBuffer`) and while holding one of the process's catch-up slots: a
+        crowd's whole runs never pile up in the server's write buffers, a client that
+        does not read holds nothing but its own socket, and sockets still opening get
+        turns of the event loop in between (cached chunks are written without
+        suspending)."""
+        due = [
+            (index, seq_to)
+            for index, (_seq_from, seq_to) in enumerate(self.bounds)
+            if self.last_seq_to < seq_to <= stored_seq_to
+        ]
+        for first in range(0, len(due), CATCH_UP_BURST):
+            if first:
                 await asyncio.sleep(0)
+            if self._writable is not None:
+                await self._writable.ready.wait()
+            async with catch_up_slots.slot():
+                for index, seq_to in due[first : first + CATCH_UP_BURST]:
+                    if not await self._send_chunk(index):
+                        return  # not stored (yet): a later announcement or look brings it
+                    self.last_seq_to = seq_to
 
     async def _send_chunk(self, index: int) -> bool:
         if self.stream_id is None:  # a run created without one: its worker assigns it
@@ -280,6 +293,41 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         else:
             message = {"type": "websocket.send", "text": wire.chunk_message(self._next(), chunk)}
         await self.base_send(message)
+
+
+class WriteBuffer:
+    """Whether the socket's write buffer has room: a Twisted push producer on the
+    connection's transport, which Twisted pauses while more than its buffer size (64 KB)
+    waits to be written and resumes once that drained.
+
+    ASGI has no backpressure, so this reaches the protocol daphne passes as its `send`'s
+    bound argument (`functools.partial(server.handle_reply, protocol)`); under any other
+    server `watch` returns None and writes are not held back.
+    """
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.ready.set()
+
+    @classmethod
+    def watch(cls, send: Any) -> WriteBuffer | None:
+        protocol = next(iter(getattr(send, "args", ())), None)
+        transport = getattr(protocol, "transport", None)
+        if transport is None or getattr(transport, "producer", True) is not None:
+            return None  # not daphne's, or a producer is registered already
+        buffer = cls()
+        transport.registerProducer(buffer, True)
+        return buffer
+
+    # Twisted's IPushProducer:
+    def pauseProducing(self) -> None:
+        self.ready.clear()
+
+    def resumeProducing(self) -> None:
+        self.ready.set()
+
+    def stopProducing(self) -> None:  # the connection is gone: never wait
+        self.ready.set()
 
 
 class CatchUpSlots:

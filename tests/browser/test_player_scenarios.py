@@ -90,6 +90,9 @@ def check_player(path: Path, doc: dict[str, Any], run: Any, live_url: str, open_
         ".chart .u-legend .u-series:first-child .u-value"
     ).all_text_contents()
     assert legend_times and all(t == clock_text(doc, t_s) for t in legend_times), legend_times
+    # Time ticks tell their moments apart (an 8-day run's daily ticks are dates, not 00:00).
+    for ticks in page.evaluate("() => window.__replay.charts.ticks()"):
+        assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks
 
     # Narration: the simulation's own transitions, every status change of the run.
     changes = sum(len(rs) - 1 for rs in run.summary["intervals"].values())

@@ -293,3 +293,39 @@ async def test_a_busy_viewer_does_not_hold_up_the_others():
     assert await busy.receive_nothing(timeout=0.2)
     for ws in (busy, free):
         await ws.disconnect()
+
+
+async def test_a_viewer_that_does_not_read_is_sent_nothing_more_until_it_does():
+    """Backpressure: the catch-up writes only while the socket's write buffer has room
+    (daphne's transport pauses a registered push producer when it is full; here it is
+    full from the start, as for a client that never reads)."""
+    import functools
+
+    class Transport:
+        producer: Any = None
+
+        def registerProducer(self, producer: Any, streaming: bool) -> None:
+            assert streaming
+            self.producer = producer
+            producer.pauseProducing()
+
+    class Protocol:
+        transport = Transport()
+
+    protocol = Protocol()
+
+    async def daphne_like(scope: Any, receive: Any, send: Any) -> Any:
+        async def handle_reply(_protocol: Any, message: Any) -> None:
+            await send(message)
+
+        return await application(scope, receive, functools.partial(handle_reply, protocol))
+
+    run = await finished_run()
+    ws = WebsocketCommunicator(daphne_like, f"/ws/runs/{run.id}/", headers=ORIGIN)
+    await ws.connect()
+    assert (await receive(ws))["type"] == "run"
+    assert await ws.receive_nothing(timeout=0.3)  # paused: no chunk written
+    protocol.transport.producer.resumeProducing()  # the client read its buffer
+    messages = await receive_all(ws, until="status")
+    assert chunks_of(messages) == list(range(9))
+    await ws.disconnect()

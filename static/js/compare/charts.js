@@ -22,7 +22,7 @@ export function createOverlayCharts(root, { plan, a, b, clock, onSeek }) {
       width: 300, height: 160, legend: { show: true, live: true }, cursor: { drag: { x: false, y: false }, points: { size: 5 } },
       scales: { x: { time: true }, y: c.range ? { range: c.range } : { range }, y2: { range } },
       axes: [
-        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, space: 60, values: (u, splits) => splits.map((v) => clock.info((v - startS) * 1000).short) },
+        { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, space: 60, values: (u, splits) => splits.map((v) => clock.info((v - startS) * 1000).tick) },
         { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, size: 52, values: (u, vals) => vals.map(fmt) },
         ...(twoScales ? [{ scale: "y2", side: 1, stroke: colors[1], grid: { show: false }, size: 52, values: (u, vals) => vals.map(fmt) }] : []),
       ],

@@ -23,7 +23,8 @@ export function createCharts(root, { plan, timeline, clock, onSeek, spans = () =
   // Axis ticks get compact numbers (100K): a 52 px gutter clipped "100,000" to "0,000".
   const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
   const axisVal = (u, v) => (v == null ? "" : Math.abs(v) >= 1000 ? compact.format(v) : fmtVal(u, v));
-  const items = plan.charts.map((c) => {
+  const ticks = [];  // each chart's time labels as last drawn (uPlot draws them on canvas)
+  const items = plan.charts.map((c, k) => {
     const holder = h("figure", { class: "chart" }, h("figcaption", {}, c.title));
     root.append(holder);
     const twoScales = c.series.some((i) => plan.defs[i].scale === "y2");
@@ -34,7 +35,7 @@ export function createCharts(root, { plan, timeline, clock, onSeek, spans = () =
         y2: { range: (u, lo, hi) => [0, Math.max(hi || 1, 1) * 1.05] } },
       axes: [
         { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, space: 60,
-          values: (u, splits) => splits.map((v) => clock.info((v - startS) * 1000).short) },
+          values: (u, splits) => (ticks[k] = splits.map((v) => clock.info((v - startS) * 1000).tick)) },
         { stroke: axisColor, grid: { stroke: grid }, ticks: { stroke: grid }, size: 52, values: (u, vals) => vals.map((v) => axisVal(u, v)) },
         ...(twoScales ? [{ scale: "y2", side: 1, stroke: colors[1], grid: { show: false }, size: 52, values: (u, vals) => vals.map((v) => axisVal(u, v)) }] : []),
       ],
@@ -107,5 +108,5 @@ export function createCharts(root, { plan, timeline, clock, onSeek, spans = () =
       return band;
     }));
   }
-  return { update };
+  return { update, ticks: () => ticks.map((t) => [...t]) };
 }

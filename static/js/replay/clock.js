@@ -12,6 +12,7 @@ export function makeClock(spec) {
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
   const dateFmt = new Intl.DateTimeFormat("en-US", { timeZone, weekday: "short", month: "short", day: "numeric" });
+  const dayFmt = new Intl.DateTimeFormat("en-US", { timeZone, month: "short", day: "numeric" });
   const zoneFmt = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" });
   const utcFmt = new Intl.DateTimeFormat("en-GB", {
     timeZone: "UTC", year: "numeric", month: "short", day: "numeric",
@@ -51,6 +52,9 @@ export function makeClock(spec) {
     cache = {
       time: `${pad(l.h)}:${pad(l.mi)}:${pad(l.s)}`,
       short: `${pad(l.h)}:${pad(l.mi)}`,
+      // A chart tick: the date at local midnight ("Jul 20"), else the time; an 8-day
+      // run's daily ticks would otherwise all read "00:00".
+      tick: l.h === 0 && l.mi === 0 ? dayFmt.format(new Date(epoch)) : `${pad(l.h)}:${pad(l.mi)}`,
       date: dateFmt.format(new Date(epoch)),
       zone,
       day,

@@ -308,5 +308,5 @@ inbox.splice(0).forEach(handleMessage);
 render();
 invalidate();
 afterPaint(loadLibraries);  // also when the page had no frame to draw yet
-window.__replay = { app, timeline, clock, seek, select, render, get graph() { return graph; } };
+window.__replay = { app, timeline, clock, seek, select, render, get graph() { return graph; }, get charts() { return charts; } };
 void STATUSES;
