@@ -48,7 +48,10 @@ logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 MAX_CLIENT_MESSAGE = 4096
-CATCH_UP_BURST = 4  # chunks a catch-up writes to one viewer in a turn of the event loop
+# What a catch-up writes to one viewer in a turn of the event loop: 4 chunks, fewer when
+# they are large (JSON text chunks are ~12× the deflated ones).
+CATCH_UP_BURST = 4
+CATCH_UP_BURST_BYTES = 128 * 1024
 # Not a configured channel layer: channels then gives a consumer no channel of its own
 # (no Redis subscription per viewer); the run's feed delivers to it instead.
 NO_CHANNEL_LAYER = "none: viewers are fed by their run's feed"
@@ -249,50 +252,55 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         holds the lock). The cut is a fixed rule (`chunk_bounds`), so which chunks those
         are needs no query; their bodies come from the per-process cache.
 
-        In bursts of `CATCH_UP_BURST` chunks, each once the client has read what it was
-        sent (`WriteBuffer`) and while holding one of the process's catch-up slots: a
-        crowd's whole runs never pile up in the server's write buffers, a client that
-        does not read holds nothing but its own socket, and sockets still opening get
-        turns of the event loop in between (cached chunks are written without
-        suspending)."""
+        In bursts (`CATCH_UP_BURST`, `CATCH_UP_BURST_BYTES`), each once the client has
+        read what it was sent (`WriteBuffer`) and while holding one of the process's
+        catch-up slots: a crowd's whole runs never pile up in the server's write
+        buffers, a client that does not read holds nothing but its own socket, and
+        sockets still opening get turns of the event loop in between (cached chunks are
+        written without suspending)."""
         due = [
             (index, seq_to)
             for index, (_seq_from, seq_to) in enumerate(self.bounds)
             if self.last_seq_to < seq_to <= stored_seq_to
         ]
-        for first in range(0, len(due), CATCH_UP_BURST):
-            if first:
-                await asyncio.sleep(0)
+        while due:
             if self._writable is not None:
                 await self._writable.ready.wait()
             async with catch_up_slots.slot():
-                for index, seq_to in due[first : first + CATCH_UP_BURST]:
-                    if not await self._send_chunk(index):
+                written = 0
+                for _ in range(CATCH_UP_BURST):
+                    index, seq_to = due[0]
+                    size = await self._send_chunk(index)
+                    if not size:
                         return  # not stored (yet): a later announcement or look brings it
                     self.last_seq_to = seq_to
+                    del due[0]
+                    written += size
+                    if not due or written >= CATCH_UP_BURST_BYTES:
+                        break
+            await asyncio.sleep(0)
 
-    async def _send_chunk(self, index: int) -> bool:
+    async def _send_chunk(self, index: int) -> int:
+        """Write the stored chunk `index`; the bytes written, 0 if it is not stored."""
         if self.stream_id is None:  # a run created without one: its worker assigns it
             self.stream_id = await database_sync_to_async(selectors.run_stream_id)(
                 run_id=self.run_id
             )
         chunk = await encoded_chunks.get(self.stream_id, index)
         if chunk is None:
-            return False
-        await self._write_chunk(chunk)
-        return True
+            return 0
+        return await self._write_chunk(chunk)
 
-    async def _write_chunk(self, chunk: EncodedChunk) -> None:
+    async def _write_chunk(self, chunk: EncodedChunk) -> int:
         """Straight to the server's ASGI `send` (what `self.send` ends in, two coroutine
         layers fewer: this runs once per viewer per chunk). Does not suspend."""
         if self.deflate:
-            message = {
-                "type": "websocket.send",
-                "bytes": wire.chunk_message_deflated(self._next(), chunk),
-            }
-        else:
-            message = {"type": "websocket.send", "text": wire.chunk_message(self._next(), chunk)}
-        await self.base_send(message)
+            data = wire.chunk_message_deflated(self._next(), chunk)
+            await self.base_send({"type": "websocket.send", "bytes": data})
+            return len(data)
+        text = wire.chunk_message(self._next(), chunk)
+        await self.base_send({"type": "websocket.send", "text": text})
+        return len(text)
 
 
 class WriteBuffer:
@@ -302,10 +310,13 @@ class WriteBuffer:
 
     ASGI has no backpressure, so this reaches the protocol daphne passes as its `send`'s
     bound argument (`functools.partial(server.handle_reply, protocol)`); under any other
-    server `watch` returns None and writes are not held back.
+    server `watch` returns None and writes are not held back. The transport's producer
+    until then (the HTTP channel the socket was upgraded from, which stops reading while
+    writes wait) is unregistered and told everything this one is told.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
         self.ready = asyncio.Event()
         self.ready.set()
 
@@ -313,21 +324,32 @@ class WriteBuffer:
     def watch(cls, send: Any) -> WriteBuffer | None:
         protocol = next(iter(getattr(send, "args", ())), None)
         transport = getattr(protocol, "transport", None)
-        if transport is None or getattr(transport, "producer", True) is not None:
-            return None  # not daphne's, or a producer is registered already
-        buffer = cls()
+        if not hasattr(transport, "registerProducer") or not hasattr(transport, "producer"):
+            return None  # not a Twisted transport of daphne's
+        previous = transport.producer
+        if previous is not None:
+            if not getattr(transport, "streamingProducer", False):
+                return None  # a pull producer: not ours to chain
+            transport.unregisterProducer()
+        buffer = cls(previous)
         transport.registerProducer(buffer, True)
         return buffer
 
     # Twisted's IPushProducer:
     def pauseProducing(self) -> None:
         self.ready.clear()
+        if self.previous is not None:
+            self.previous.pauseProducing()
 
     def resumeProducing(self) -> None:
         self.ready.set()
+        if self.previous is not None:
+            self.previous.resumeProducing()
 
     def stopProducing(self) -> None:  # the connection is gone: never wait
         self.ready.set()
+        if self.previous is not None:
+            self.previous.stopProducing()
 
 
 class CatchUpSlots:
@@ -478,6 +500,10 @@ def process_stats() -> dict[str, int]:
     return {
         "viewers": len(LIVE),
         "backlogs": sum(1 for c in list(LIVE) if c._backlog is not None),
+        "write_watched": sum(1 for c in list(LIVE) if c._writable is not None),
+        "write_paused": sum(
+            1 for c in list(LIVE) if c._writable and not c._writable.ready.is_set()
+        ),
         **feeds.stats(),
         "layer_channels": sum(len([c for c in loop.channels if c != own]) for loop in loops),
         "layer_groups": sum(len(loop.groups) for loop in loops),

@@ -301,11 +301,24 @@ async def test_a_viewer_that_does_not_read_is_sent_nothing_more_until_it_does():
     full from the start, as for a client that never reads)."""
     import functools
 
+    told: list[str] = []
+
+    class HTTPChannel:  # the producer the upgraded socket's transport had: still told
+        def pauseProducing(self) -> None:
+            told.append("pause")
+
+        def resumeProducing(self) -> None:
+            told.append("resume")
+
     class Transport:
-        producer: Any = None
+        producer: Any = HTTPChannel()
+        streamingProducer = True
+
+        def unregisterProducer(self) -> None:
+            self.producer = None
 
         def registerProducer(self, producer: Any, streaming: bool) -> None:
-            assert streaming
+            assert streaming and self.producer is None
             self.producer = producer
             producer.pauseProducing()
 
@@ -328,4 +341,5 @@ async def test_a_viewer_that_does_not_read_is_sent_nothing_more_until_it_does():
     protocol.transport.producer.resumeProducing()  # the client read its buffer
     messages = await receive_all(ws, until="status")
     assert chunks_of(messages) == list(range(9))
+    assert told == ["pause", "resume"]
     await ws.disconnect()
