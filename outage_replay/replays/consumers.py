@@ -88,7 +88,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
     def _release(self) -> None:
         self.finished = True
         feeds.leave(self)
-        if self._drainer is not None and self._drainer is not _current_task():
+        if self._drainer is not None and self._drainer is not asyncio.current_task():
             self._drainer.cancel()
 
     async def connect(self) -> None:
@@ -442,17 +442,16 @@ class JoinRows:
         self, run_id: Any, *, scope: dict[str, Any], key: str
     ) -> dict[str, Any] | None:
         row = await self._row(str(run_id))
-        if row is None or row["scenario_id"] is None:
-            return row
+        if row is None:
+            return None
         session = scope.get("session")
-        if row["scenario__visibility"] == Visibility.PUBLIC:
-            allowed = True
-        elif session is None or session.session_key is None:  # nobody signed in
-            allowed = selectors.row_visible(row, user=None, key=key)
-        else:
+        signed_in = session is not None and session.session_key is not None
+        if signed_in and row["scenario__visibility"] != Visibility.PUBLIC:
             allowed = await database_sync_to_async(selectors.row_visible)(
                 row, user=scope.get("user"), key=key
             )
+        else:  # the rule needs no user here: no trip to the database thread
+            allowed = selectors.row_visible(row, user=None, key=key)
         return row if allowed else None
 
     async def _row(self, run_id: str) -> dict[str, Any] | None:
@@ -479,12 +478,6 @@ class JoinRows:
 
 
 join_rows = JoinRows()
-
-
-def _current_task() -> asyncio.Task[Any] | None:
-    with contextlib.suppress(RuntimeError):
-        return asyncio.current_task()
-    return None
 
 
 def process_stats() -> dict[str, int]:

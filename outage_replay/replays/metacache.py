@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.safestring import mark_safe
 
+from .lru import LRU
+
 VERSION_FIELDS = ("status", "progress", "error", "stored_seq_to", "frame_digest")
-MAX_ITEMS = 64  # a decoded AWS meta is ~1 MB
+MAX_ITEMS = 64  # an AWS entry (text, script, decoded) is ~0.5 MB
 
 
 def version_of(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -49,24 +49,16 @@ class EncodedMeta:
 
 class RunMetas:
     def __init__(self, max_items: int = MAX_ITEMS) -> None:
-        self.max_items = max_items
-        self._items: OrderedDict[str, EncodedMeta] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRU[str, EncodedMeta] = LRU(max_items)
 
     def get(self, row: dict[str, Any]) -> EncodedMeta:
         """The encoded meta of the run whose small row (`selectors.JOIN_FIELDS`) is `row`."""
-        run_id, version = str(row["id"]), version_of(row)
-        with self._lock:
-            hit = self._items.get(run_id)
-            if hit is not None and hit.version == version:
-                self._items.move_to_end(run_id)
-                return hit
+        run_id = str(row["id"])
+        hit = self._items.get(run_id)
+        if hit is not None and hit.version == version_of(row):
+            return hit
         encoded = _encode(run_id)
-        with self._lock:
-            self._items[run_id] = encoded
-            self._items.move_to_end(run_id)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
+        self._items.put(run_id, encoded)
         return encoded
 
 

@@ -18,8 +18,6 @@ wall-clock time in the scenario's time zone on day N after the scenario's start 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -28,6 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 
+from .lru import LRU
 from .metacache import EncodedMeta, json_script_of
 
 IMPORTS = {
@@ -86,30 +85,23 @@ def player_run(run_id: Any, *, user: Any, key: str | None) -> PlayerRun | None:
 class FirstChunks:
     """Each frame stream's first chunk as the pages' `<script>`, per process."""
 
-    MAX_ITEMS = 64
     NONE = json_script_of("null", "replay-first-chunk")
 
     def __init__(self) -> None:
-        self._items: OrderedDict[int, str] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRU[int, str] = LRU(64)
 
     def script(self, stream_id: int | None) -> str:
         from . import selectors
 
         if stream_id is None:
             return self.NONE
-        with self._lock:
-            if stream_id in self._items:
-                self._items.move_to_end(stream_id)
-                return self._items[stream_id]
-        chunk = selectors.chunk_encoded_get(stream_id=stream_id, index=0)
-        if chunk is None:  # not stored yet: ask again next time
-            return self.NONE
-        script = json_script_of(chunk.text, "replay-first-chunk")
-        with self._lock:
-            self._items[stream_id] = script
-            while len(self._items) > self.MAX_ITEMS:
-                self._items.popitem(last=False)
+        script = self._items.get(stream_id)
+        if script is None:
+            chunk = selectors.chunk_encoded_get(stream_id=stream_id, index=0)
+            if chunk is None:  # not stored yet: ask again next time
+                return self.NONE
+            script = json_script_of(chunk.text, "replay-first-chunk")
+            self._items.put(stream_id, script)
         return script
 
 

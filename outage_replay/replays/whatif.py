@@ -7,10 +7,9 @@ mechanism's parameter table (`simulation.knob_table`), and the scenario's recent
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
+from .lru import LRU
 from .models import Run, RunStatus
 
 RECENT_RUNS = 8
@@ -31,30 +30,20 @@ def whatif_panel(
     }
 
 
-class _PanelParts:
+_PARTS: LRU[tuple[Any, ...], dict[str, Any]] = LRU(64)
+
+
+def _panel_parts(scenario: Any) -> dict[str, Any]:
     """What the panel takes from the scenario's document (its knob table, presets and
     interventions), per process and scenario version: building it validates the whole
     document and applies every preset (~30 ms for AWS), and every replay page shows it.
     Keyed by (id, version, updated_at): an edit in the admin or an import changes both."""
-
-    MAX_ITEMS = 64
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, scenario: Any) -> dict[str, Any]:
-        version = (scenario.pk, scenario.version, scenario.updated_at)
-        with self._lock:
-            if version in self._items:
-                self._items.move_to_end(version)
-                return self._items[version]
+    version = (scenario.pk, scenario.version, scenario.updated_at)
+    parts = _PARTS.get(version)
+    if parts is None:
         parts = _build_parts(scenario)
-        with self._lock:
-            self._items[version] = parts
-            while len(self._items) > self.MAX_ITEMS:
-                self._items.popitem(last=False)
-        return parts
+        _PARTS.put(version, parts)
+    return parts
 
 
 def _build_parts(scenario: Any) -> dict[str, Any]:
@@ -90,9 +79,6 @@ def _build_parts(scenario: Any) -> dict[str, Any]:
             for i in spec.interventions
         ],
     }
-
-
-_panel_parts = _PanelParts()
 
 
 def runs_recent(*, scenario: Any, limit: int = RECENT_RUNS) -> list[dict[str, Any]]:
