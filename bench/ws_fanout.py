@@ -15,12 +15,13 @@ database, one Celery worker, daphne):
    process subscribed to the run's group; the worker announces right after the commit),
    both on the system-wide monotonic clock.
 
-Daphne's RSS is read at its start, after one viewer of the finished run (code loaded
-on first use, caches filled), through each wave (peak) and after the viewers left
-(idle, 10 s later). The viewers live in client processes (one per 500), one asyncio loop
-each, reading each message's header line only. Everything shares the machine's cores:
-the CPU seconds each process used are printed so the limit is visible. COMPRESS=
-measures plain JSON text chunks instead; DATABASE_URL runs it on PostgreSQL.
+Daphne's RSS is read at its start, after one viewer that holds every frame joined (code
+loaded on first use; no chunk cached, so the first wave meets cold caches), through each
+wave (peak) and after the viewers left (idle, 10 s later). The viewers live in client
+processes (one per 500), one asyncio loop each, reading each message's header line only.
+Everything shares the machine's cores: the CPU seconds each process used are printed so
+the limit is visible. COMPRESS= measures plain JSON text chunks instead; DATABASE_URL
+runs it on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -277,9 +278,10 @@ def bench(count: int) -> None:  # noqa: PLR0915 - one wave after another, in ord
         rss_start = [rss_mb(pid) for pid in daphne_pids]
         done = finished(base, http_json(f"{base}/api/runs/", {"scenario": AWS, "fresh": True}))
         frames = done["frames_total"]
-        # Warm: what one viewer of that run costs the process (code imported on first
-        # use, caches), so the idle figure can be read against the crowd alone too.
-        warm_up = Clients(ws_urls(bases, done["ws_url"], len(bases)), base)
+        # What one viewer costs the process (code imported on first use), so the idle
+        # figure can be read against the crowd alone too. It holds every frame already
+        # (?after_seq=last): no chunk is loaded, the crowd below meets cold caches.
+        warm_up = Clients(ws_urls(bases, done["ws_url"], len(bases), frames - 1), base)
         warm_up.joined()
         warm_up.results()
         rss_warm = [rss_mb(pid) for pid in daphne_pids]
