@@ -314,7 +314,8 @@ def test_an_outage_is_authored_from_nothing_in_one_save(live_url, open_page, dja
     assert violations == [], json.dumps(violations)[:3000]
 
     # Replay the previewed version.
-    page.click("#replay-previewed")
+    with page.expect_navigation():  # to the admin's replay page (or straight to the run)
+        page.click("#replay-previewed")
     if page.locator("#replay-form").count():
         assert "version 1" in page.inner_text("#content-main")
         page.click('#replay-form input[type="submit"]')
