@@ -13,6 +13,35 @@ from django.db import connection
 from outage_replay.devstack import Stack, free_port
 
 
+def _flush_through_a_deadlock() -> None:
+    """A transactional test's teardown truncates every table while the live stack's
+    worker may still be writing a run an earlier test started; on PostgreSQL the two can
+    deadlock, and PostgreSQL then aborts one of them. When it is the flush, try again
+    (the worker's side has been rolled back or has finished) instead of failing the test
+    and the next one, which would find the tables full."""
+    import time
+
+    from django.core.management.base import CommandError
+    from django.core.management.commands import flush
+
+    handle = flush.Command.handle
+
+    def retrying(self, **options):
+        for attempt in range(3):
+            try:
+                return handle(self, **options)
+            except CommandError as exc:
+                if attempt == 2 or "deadlock" not in str(exc.__cause__).lower():
+                    raise
+                time.sleep(0.2)
+        return None
+
+    flush.Command.handle = retrying
+
+
+_flush_through_a_deadlock()
+
+
 def _database_url() -> str:
     """The URL of the database the tests use, for the subprocesses to share it."""
     settings = connection.settings_dict
