@@ -22,6 +22,10 @@ from django.http.cookie import parse_cookie
 from django.utils.functional import SimpleLazyObject
 
 
+def _store_of(key: str | None) -> Any:
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+
+
 def _user_of(session: Any) -> Any:
     from django.contrib.auth import get_user
 
@@ -35,6 +39,6 @@ class LazySessionMiddleware:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         cookie = b"; ".join(value for name, value in scope.get("headers", ()) if name == b"cookie")
         key = parse_cookie(cookie.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
-        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+        session = SimpleLazyObject(lambda: _store_of(key))
         user = SimpleLazyObject(lambda: _user_of(session))
         return await self.inner(dict(scope, session=session, user=user), receive, send)

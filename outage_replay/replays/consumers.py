@@ -22,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import gc
 import logging
+import sys
 import time
 import weakref
 from collections import deque
@@ -55,6 +57,13 @@ CATCH_UP_BURST_BYTES = 128 * 1024
 # Not a configured channel layer: channels then gives a consumer no channel of its own
 # (no Redis subscription per viewer); the run's feed delivers to it instead.
 NO_CHANNEL_LAYER = "none: viewers are fed by their run's feed"
+
+
+@functools.lru_cache(maxsize=256)
+def _bounds(frames_total: int) -> tuple[tuple[int, int], ...]:
+    """A run's chunk bounds, shared by all its viewers (not a list each)."""
+    return tuple(chunk_bounds(frames_total))
+
 
 # Every viewer connected to this process (what `process_stats` counts).
 LIVE: weakref.WeakSet[ReplayConsumer] = weakref.WeakSet()
@@ -106,7 +115,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.run_id, self.stream_id = str(row["id"]), row["stream_id"]
-        self.bounds = list(chunk_bounds(row["frames_total"]))
+        self.bounds = _bounds(row["frames_total"])
         after_seq = _after_seq(query)
         self.last_seq_to = -1 if after_seq is None else after_seq
         live = row["status"] not in TERMINAL_STATUSES
@@ -140,7 +149,9 @@ class ReplayConsumer(AsyncWebsocketConsumer):
         database access here goes through `database_sync_to_async`, which closes stale
         connections around each call itself.
         """
-        handler = getattr(self, get_handler_name(message), None)
+        # Interned: a fresh name string per message would be kept by CPython's type
+        # attribute cache, one per message, pinning memory a crowd has left.
+        handler = getattr(self, sys.intern(get_handler_name(message)), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
@@ -417,6 +428,11 @@ class IdleTrim:
 idle_trim = IdleTrim()
 
 
+def _signed_in(scope: dict[str, Any]) -> bool:
+    session = scope.get("session")  # built on first use (`wssession`)
+    return session is not None and session.session_key is not None
+
+
 class JoinRows:
     """The rows a join reads (`selectors.run_row`), shared by the viewers of a process.
 
@@ -444,9 +460,7 @@ class JoinRows:
         row = await self._row(str(run_id))
         if row is None:
             return None
-        session = scope.get("session")
-        signed_in = session is not None and session.session_key is not None
-        if signed_in and row["scenario__visibility"] != Visibility.PUBLIC:
+        if row["scenario__visibility"] != Visibility.PUBLIC and _signed_in(scope):
             allowed = await database_sync_to_async(selectors.row_visible)(
                 row, user=scope.get("user"), key=key
             )

@@ -343,3 +343,26 @@ async def test_a_viewer_that_does_not_read_is_sent_nothing_more_until_it_does():
     assert chunks_of(messages) == list(range(9))
     assert told == ["pause", "resume"]
     await ws.disconnect()
+
+
+async def test_a_public_run_is_joined_without_building_a_session(monkeypatch):
+    """A public replay needs no session: a signed-in viewer's cookie is not turned into
+    a session store (nor a user) for it; a draft run's visibility check still reads it."""
+    from outage_replay import wssession
+
+    built: list[object] = []
+    real = wssession._store_of
+
+    def counted(key: object) -> object:
+        built.append(key)
+        return real(key)
+
+    monkeypatch.setattr(wssession, "_store_of", counted)
+    headers = [*ORIGIN, (b"cookie", b"sessionid=abc123")]
+    for visibility, sessions in (("public", []), ("draft", ["abc123"])):
+        run = await finished_run(visibility=visibility, slug=f"tiny-{visibility}")
+        ws = WebsocketCommunicator(application, f"/ws/runs/{run.id}/", headers=headers)
+        await ws.connect()
+        await ws.receive_output(timeout=5)
+        await ws.disconnect()
+        assert built == sessions, visibility
