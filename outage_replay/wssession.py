@@ -4,11 +4,11 @@ Channels' `AuthMiddlewareStack` loads the user on the database thread for every 
 before its consumer starts (a thread hop per join, even for an anonymous viewer of a
 public run, and a thousand viewers join at once), and wraps every message sent to save
 a session, which a socket cannot send a cookie for anyway. Here `scope["session"]` is
-the session store for the request's cookie, built and loaded on first access, and `scope["user"]`
-is loaded from it the first time it is used, on the thread that uses it: the consumers
-use both only inside `database_sync_to_async` calls (a replay viewer's visibility check,
-which asks for the user only when the scenario is not public; a presenter's token).
-Neither is ever saved from a socket.
+the session store for the request's cookie, built and loaded on first access, and
+`scope["user"]` is loaded from it the first time it is used, on the thread that uses it:
+the consumers use both only inside `database_sync_to_async` calls (a replay viewer's
+visibility check, which asks for the session only when the scenario is not public; a
+presenter's token). Neither is ever saved from a socket.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ equal to the simulation's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -175,14 +176,18 @@ class Chunk:
         return Chunk(self.index, self.keyframe, [d for d in self.deltas if d["t_ms"] <= t_ms])
 
 
-def chunk_bounds(frame_count: int) -> Iterator[tuple[int, int]]:
-    """(seq_from, seq_to) of every chunk of a run of `frame_count` frames, in order."""
+@functools.lru_cache(maxsize=256)
+def chunk_bounds(frame_count: int) -> tuple[tuple[int, int], ...]:
+    """(seq_from, seq_to) of every chunk of a run of `frame_count` frames, in order: one
+    tuple per run length, shared (a server holds it once for all of a run's viewers)."""
+    bounds = []
     seq_from = 0
     size = FIRST_FRAMES
     while seq_from < frame_count:
         seq_to = min(seq_from + size, frame_count) - 1
-        yield seq_from, seq_to
+        bounds.append((seq_from, seq_to))
         seq_from, size = seq_to + 1, EVERY_FRAMES
+    return tuple(bounds)
 
 
 def make_chunk(index: int, state: FrameState, deltas: list[Frame]) -> Chunk:

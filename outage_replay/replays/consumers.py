@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import functools
 import gc
 import logging
 import sys
@@ -57,12 +56,6 @@ CATCH_UP_BURST_BYTES = 128 * 1024
 # Not a configured channel layer: channels then gives a consumer no channel of its own
 # (no Redis subscription per viewer); the run's feed delivers to it instead.
 NO_CHANNEL_LAYER = "none: viewers are fed by their run's feed"
-
-
-@functools.lru_cache(maxsize=256)
-def _bounds(frames_total: int) -> tuple[tuple[int, int], ...]:
-    """A run's chunk bounds, shared by all its viewers (not a list each)."""
-    return tuple(chunk_bounds(frames_total))
 
 
 # Every viewer connected to this process (what `process_stats` counts).
@@ -115,7 +108,7 @@ class ReplayConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.run_id, self.stream_id = str(row["id"]), row["stream_id"]
-        self.bounds = _bounds(row["frames_total"])
+        self.bounds = chunk_bounds(row["frames_total"])
         after_seq = _after_seq(query)
         self.last_seq_to = -1 if after_seq is None else after_seq
         live = row["status"] not in TERMINAL_STATUSES
